@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors';
+import { registerWasmGradientKernels } from './wasm_kernels';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendReport {
+  /** the tfjs backend now active (`tf.getBackend()`) */
+  backend: string;
+  /** which of our choices it is */
+  choice: BackendName;
+  /** why each better choice was skipped */
+  skipped: string[];
+}
+
+const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+let active: BackendReport | undefined;
+
+/**
+ * Selects the fastest available tfjs backend once per process: tfjs-node-gpu (if it loads and sees a GPU), then
+ * tfjs-node, then wasm, then cpu. `GRASPLAB_BACKEND=<name>` forces one (and fails loudly if it is unavailable).
+ * The native packages are optionalDependencies: they fail to install where libtensorflow cannot be downloaded.
+ */
+export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<BackendReport> {
+  if (active && tf.getBackend() === active.backend) return active;
+  const env = opts.env ?? process.env;
+  const forced = env.GRASPLAB_BACKEND?.trim();
+  if (forced && !ORDER.includes(forced as BackendName)) {
+    throw new ConfigError(`GRASPLAB_BACKEND=${forced} is not a backend; use one of ${ORDER.join(', ')}`);
+  }
+  const candidates = forced ? [forced as BackendName] : ORDER;
+  const skipped: string[] = [];
+  for (const choice of candidates) {
+    const why = await tryBackend(choice);
+    if (why === undefined) {
+      active = { backend: tf.getBackend(), choice, skipped };
+      if (!opts.quiet) {
+        console.log(`grasplab: tfjs backend '${active.backend}' (${choice})` + (skipped.length ? `; skipped: ${skipped.join('; ')}` : ''));
+      }
+      return active;
+    }
+    skipped.push(`${choice}: ${why}`);
+  }
+  throw new ConfigError(`no tfjs backend could be started: ${skipped.join('; ')}`);
+}
+
+/** The report of the last `selectBackend`, if any. */
+export function activeBackend(): BackendReport | undefined {
+  return active;
+}
+
+/** Returns undefined on success, else the reason the backend is unusable. */
+async function tryBackend(choice: BackendName): Promise<string | undefined> {
+  try {
+    switch (choice) {
+      case 'tensorflow-gpu':
+      case 'tensorflow': {
+        const pkg = choice === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+        // The native package registers a 'tensorflow' backend on the tfjs instance it imports; an alias or shim could
+        // make the require succeed without it, so check the registry rather than trusting the require.
+        require(pkg);
+        if (!tf.findBackendFactory('tensorflow')) return `${pkg} loaded but registered no 'tensorflow' backend`;
+        if (!(await tf.setBackend('tensorflow'))) return `${pkg}: setBackend('tensorflow') failed`;
+        if (choice === 'tensorflow-gpu' && !(await nativeSeesGpu())) return `${pkg} sees no GPU`;
+        return undefined;
+      }
+      case 'wasm': {
+        require('@tensorflow/tfjs-backend-wasm');
+        if (!(await tf.setBackend('wasm'))) return 'setBackend(wasm) failed';
+        registerWasmGradientKernels();
+        return undefined;
+      }
+      case 'cpu':
+        return (await tf.setBackend('cpu')) ? undefined : 'setBackend(cpu) failed';
+    }
+  } catch (e) {
+    return firstLine(e);
+  }
+}
+
+async function nativeSeesGpu(): Promise<boolean> {
+  // tfjs-node-gpu silently runs on the CPU without CUDA; the device list of the TF session tells.
+  try {
+    const backend = tf.backend() as unknown as { binding?: { isUsingGpuDevice?: () => boolean } };
+    return backend.binding?.isUsingGpuDevice?.() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0];
+}

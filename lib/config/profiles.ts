@@ -1,0 +1,82 @@
+import { ConfigError } from '../errors';
+
+/**
+ * A profile sets the sizes of every experiment (data, epochs, model widths), never the method.
+ * - `smoke`: seconds per notebook, for tests and CI; numbers are not meaningful.
+ * - `cpu`: the default; all notebooks together in ≤ 30 min on a 2-core laptop without a GPU.
+ * - `paper`: the report's sizes (300x300, batch 8, PSPNet-ResNet50/101); for a GPU machine with tfjs-node-gpu.
+ */
+export interface Profile {
+  name: ProfileName;
+  /** synthetic scenes generated when the synthetic dataset is used */
+  syntheticScenes: number;
+  /** input/output size of the networks (the report asserts 300) */
+  inputSize: number;
+  batchSize: number;
+  epochs: number;
+  /** optimiser steps per epoch (ggcnn's `batches_per_epoch`), so epochs are equal across datasets */
+  batchesPerEpoch: number;
+  /** validation images used per evaluation (0 = all of the validation split) */
+  valImages: number;
+  /** seeds for ablations (aux weight, KD); the first is used for single runs */
+  seeds: number[];
+  /** ResNet depth and width multiplier of the PSPNet used in notebook 03 and as KD student */
+  pspnet: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
+  /** the KD teacher (deeper / wider than the student) */
+  teacher: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
+  /** the KD student */
+  student: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
+}
+
+export type ProfileName = 'smoke' | 'cpu' | 'paper';
+
+export const PROFILES: Record<ProfileName, Profile> = {
+  smoke: {
+    name: 'smoke',
+    syntheticScenes: 24,
+    inputSize: 300,
+    batchSize: 2,
+    epochs: 1,
+    batchesPerEpoch: 2,
+    valImages: 4,
+    seeds: [1],
+    pspnet: { depth: 18, widthMultiplier: 0.125 },
+    teacher: { depth: 18, widthMultiplier: 0.125 },
+    student: { depth: 18, widthMultiplier: 0.0625 },
+  },
+  cpu: {
+    name: 'cpu',
+    syntheticScenes: 400,
+    inputSize: 300,
+    batchSize: 8,
+    epochs: 6,
+    batchesPerEpoch: 40,
+    valImages: 40,
+    seeds: [1, 2],
+    pspnet: { depth: 18, widthMultiplier: 0.25 },
+    teacher: { depth: 34, widthMultiplier: 0.25 },
+    student: { depth: 18, widthMultiplier: 0.125 },
+  },
+  paper: {
+    name: 'paper',
+    syntheticScenes: 2000,
+    inputSize: 300,
+    batchSize: 8,
+    epochs: 50,
+    batchesPerEpoch: 1000,
+    valImages: 0,
+    seeds: [1, 2, 3],
+    pspnet: { depth: 50, widthMultiplier: 1 },
+    teacher: { depth: 101, widthMultiplier: 1 },
+    student: { depth: 50, widthMultiplier: 1 },
+  },
+};
+
+/** The profile named by `GRASPLAB_PROFILE` (default `cpu`). */
+export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
+  const name = (env.GRASPLAB_PROFILE ?? 'cpu').trim();
+  if (!(name in PROFILES)) {
+    throw new ConfigError(`GRASPLAB_PROFILE=${name} is not a profile; use one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  return PROFILES[name as ProfileName];
+}

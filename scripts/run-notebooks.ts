@@ -1,0 +1,71 @@
+/**
+ * Runs every notebook in notebooks/ in order, headless, on the project-local tslab kernel, and writes each executed
+ * report as HTML. `npm run reproduce` writes into results/; `--smoke` (npm test) runs the smoke profile and writes
+ * into a temp dir so committed results are untouched. Fails (exit 1) naming the notebook and cell on any cell error.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { PROJECT_ROOT } from '../lib/config/paths';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const only = args.filter((a) => !a.startsWith('--'));
+
+function findPython(): string | undefined {
+  // Debian's jupyter lives under /usr/bin/python3; the python3 first on PATH may be a separate build without it.
+  const candidates = [process.env.GRASPLAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[];
+  return candidates.find((py) => spawnSync(py, ['-c', 'import nbclient, nbconvert, nbformat, ipykernel'], { stdio: 'ignore' }).status === 0);
+}
+
+const python = findPython();
+if (!python) {
+  console.error(
+    'grasplab: Jupyter (nbclient + nbconvert) was not found.\n' +
+      '  Debian/Ubuntu: sudo apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel python3-nbformat\n' +
+      '  pip:           python3 -m pip install nbclient nbconvert ipykernel   (or: pip install jupyterlab)\n' +
+      '  Set GRASPLAB_PYTHON to the python that has them if it is not python3 on PATH.',
+  );
+  process.exit(1);
+}
+
+const nbDir = path.join(PROJECT_ROOT, 'notebooks');
+let notebooks = fs.readdirSync(nbDir).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
+if (only.length) notebooks = notebooks.filter((f) => only.some((o) => f.includes(o)));
+if (!notebooks.length) {
+  console.error(`grasplab: no notebooks matching ${only.join(', ') || 'NN_*.ipynb'} in ${nbDir}`);
+  process.exit(1);
+}
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  JUPYTER_PATH: [path.join(PROJECT_ROOT, '.jupyter', 'share', 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+  PATH: [path.join(PROJECT_ROOT, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter),
+  // Keep ipykernel/jupyter from writing into a read-only or shared home.
+  JUPYTER_RUNTIME_DIR: process.env.JUPYTER_RUNTIME_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-jupyter-')),
+};
+let htmlDir = path.join(PROJECT_ROOT, 'results');
+if (smoke) {
+  env.GRASPLAB_PROFILE = 'smoke';
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-smoke-'));
+  env.GRASPLAB_RESULTS_DIR ??= path.join(tmp, 'results');
+  if (!env.GRASPLAB_DATA_DIR && (env.GRASPLAB_DATASET ?? 'synthetic') === 'synthetic') env.GRASPLAB_DATA_DIR = path.join(tmp, 'data');
+  htmlDir = env.GRASPLAB_RESULTS_DIR;
+} else if (env.GRASPLAB_RESULTS_DIR) {
+  htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
+}
+fs.mkdirSync(htmlDir, { recursive: true });
+
+console.log(`[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`);
+const t0 = Date.now();
+const r = spawnSync(
+  python,
+  [path.join(PROJECT_ROOT, 'scripts', 'run_notebooks.py'), '--html-dir', htmlDir, ...notebooks.map((f) => path.join(nbDir, f))],
+  { stdio: 'inherit', env },
+);
+if (r.status !== 0) {
+  console.error(`[notebooks] failed after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  process.exit(r.status ?? 1);
+}
+console.log(`[notebooks] all ${notebooks.length} notebook(s) ok in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
