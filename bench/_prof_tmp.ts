@@ -15,7 +15,7 @@ async function main() {
   step();
   console.log('step ms', Date.now() - t);
   t = Date.now();
-  tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  { const yy = model.predict(x) as tf.Tensor; yy.dataSync(); yy.dispose(); }
   console.log('fwd ms', Date.now() - t);
   const prof = await tf.profile(() => { step(); });
   const agg = new Map<string, number>();
@@ -24,4 +24,16 @@ async function main() {
   console.log('total kernel ms', tot.toFixed(0));
   for (const [n, ms] of [...agg.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(n.padEnd(28), ms.toFixed(0));
 }
-main();
+
+async function detail() {
+  await selectBackend({ quiet: true });
+  const model = localGgcnn();
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomUniform([8, 300, 300, 1], 0, 1, 'float32', 1);
+  const y = tf.randomUniform([8, 300, 300, 4], 0, 1, 'float32', 2);
+  const step = () => opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, false);
+  step();
+  const prof = await tf.profile(() => { step(); });
+  for (const k of prof.kernels) if ((k.kernelTimeMs as number) > 15) console.log(k.name.padEnd(22), JSON.stringify(k.inputShapes), (k.kernelTimeMs as number).toFixed(0));
+}
+if (process.argv[3] === 'detail') detail(); else main();

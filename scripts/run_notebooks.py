@@ -66,7 +66,22 @@ def main() -> int:
             return 1
         html = write_html(nb, args.html_dir, name)
         print(f"[notebooks] {name}: ok in {time.time() - t0:.1f} s -> {html}", flush=True)
+        print(f"[notebooks]   cell seconds: {cell_seconds(nb)}", flush=True)
     return 0
+
+
+def cell_seconds(nb):
+    """Seconds per code cell from nbclient's timing metadata, to see where a notebook spends its time."""
+    from datetime import datetime
+
+    out = []
+    for i, c in enumerate(nb.cells):
+        ex = c.get("metadata", {}).get("execution", {})
+        a, b = ex.get("iopub.status.busy"), ex.get("iopub.status.idle") or ex.get("shell.execute_reply")
+        if c.cell_type == "code" and a and b:
+            d = datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00"))
+            out.append(f"{i}:{d.total_seconds():.1f}")
+    return " ".join(out)
 
 
 def write_html(nb, html_dir, name):

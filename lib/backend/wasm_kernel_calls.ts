@@ -7,6 +7,9 @@ import { BackendCapabilityError } from '../errors';
  * is that every intermediate TensorInfo must be freed with `release`.
  */
 
+/** What a kernel function receives (tfjs-core's KernelFunc argument, with the backend left opaque). */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
 /** The wasm backend object as kernels receive it; only what these helpers need. */
 export interface WasmBackendLike {
   disposeData(dataId: object, force?: boolean): boolean;

@@ -56,3 +56,13 @@ export function currentDataset(env: NodeJS.ProcessEnv = process.env): DatasetCho
 export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.GRASPLAB_RESULTS_DIR ? path.resolve(env.GRASPLAB_RESULTS_DIR) : path.join(PROJECT_ROOT, 'results');
 }
+
+/**
+ * `../shared` beside the checkout (or `GRASPLAB_SHARED_DIR`): real Cornell/Jacquard samples and the published GG-CNN
+ * weights that developers and CI have and a fresh clone does not. Undefined when absent; notebooks then skip the
+ * cells that need it.
+ */
+export function sharedDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.GRASPLAB_SHARED_DIR ? path.resolve(env.GRASPLAB_SHARED_DIR) : path.resolve(PROJECT_ROOT, '..', 'shared');
+  return fs.existsSync(dir) ? dir : undefined;
+}

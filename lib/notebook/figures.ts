@@ -65,7 +65,7 @@ export interface ImagePanel {
 }
 
 /** Shows images side by side (one row), each with optional ground-truth (green) and predicted (red) rectangles. */
-export function showImages(panels: ImagePanel[], opts: { height?: number; title?: string; maxSide?: number } = {}): string {
+export function showImages(panels: ImagePanel[], opts: { height?: number; title?: string; maxSide?: number } = {}): void {
   const n = panels.length;
   const gap = 0.04;
   const w = (1 - gap * (n - 1)) / n;
@@ -91,7 +91,7 @@ export function showImages(panels: ImagePanel[], opts: { height?: number; title?
     (layout.shapes as PlotlyObject[]).push(...rectShapes(p.gt ?? [], '#00c853', axes), ...rectShapes(p.pred ?? [], '#ff1744', axes));
     (layout.annotations as PlotlyObject[]).push({ text: p.title, x: (domain[0] + domain[1]) / 2, y: 1.06, xref: 'paper', yref: 'paper', showarrow: false });
   });
-  return plot(traces, layout, { height: opts.height ?? Math.round(900 / Math.max(n, 2)) + 80 });
+  plot(traces, layout, { height: opts.height ?? Math.round(900 / Math.max(n, 2)) + 80 });
 }
 
 export interface Series {
@@ -104,7 +104,7 @@ export interface Series {
 }
 
 /** A line chart of several series (learning curves, ablations). */
-export function lineChart(series: Series[], opts: { title?: string; xTitle?: string; yTitle?: string; logY?: boolean; height?: number } = {}): string {
+export function lineChart(series: Series[], opts: { title?: string; xTitle?: string; yTitle?: string; logY?: boolean; height?: number } = {}): void {
   const traces = series.map((s) => ({
     type: 'scatter',
     mode: s.x.length > 30 ? 'lines' : 'lines+markers',
@@ -114,7 +114,7 @@ export function lineChart(series: Series[], opts: { title?: string; xTitle?: str
     line: s.dash ? { dash: 'dash' } : undefined,
     error_y: s.error ? { type: 'data', array: s.error, visible: true } : undefined,
   }));
-  return plot(traces, {
+  plot(traces, {
     title: opts.title ? { text: opts.title } : undefined,
     xaxis: { title: { text: opts.xTitle ?? '' } },
     yaxis: { title: { text: opts.yTitle ?? '' }, type: opts.logY ? 'log' : 'linear' },
@@ -122,8 +122,8 @@ export function lineChart(series: Series[], opts: { title?: string; xTitle?: str
 }
 
 /** A scatter of labelled points (e.g. accuracy vs model size). */
-export function scatterChart(points: { label: string; x: number; y: number; error?: number }[], opts: { title?: string; xTitle?: string; yTitle?: string; logX?: boolean } = {}): string {
-  return plot(
+export function scatterChart(points: { label: string; x: number; y: number; error?: number }[], opts: { title?: string; xTitle?: string; yTitle?: string; logX?: boolean } = {}): void {
+  plot(
     [
       {
         type: 'scatter',
@@ -145,9 +145,9 @@ export function scatterChart(points: { label: string; x: number; y: number; erro
 }
 
 /** A histogram per named value list. */
-export function histogram(values: Record<string, number[]>, opts: { title?: string; xTitle?: string; nbins?: number } = {}): string {
+export function histogram(values: Record<string, number[]>, opts: { title?: string; xTitle?: string; nbins?: number } = {}): void {
   const traces = Object.entries(values).map(([name, x]) => ({ type: 'histogram', name, x, nbinsx: opts.nbins ?? 30, opacity: 0.75 }));
-  return plot(traces, { barmode: 'overlay', title: opts.title ? { text: opts.title } : undefined, xaxis: { title: { text: opts.xTitle ?? '' } } });
+  plot(traces, { barmode: 'overlay', title: opts.title ? { text: opts.title } : undefined, xaxis: { title: { text: opts.xTitle ?? '' } } });
 }
 
 /** Re-exported so notebooks need one import for grasps drawn as predictions. */

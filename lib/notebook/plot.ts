@@ -37,12 +37,13 @@ export function plotHtml(traces: PlotlyObject[], layout: PlotlyObject = {}, opts
   );
 }
 
-/** Displays a plotly chart in the notebook (no-op outside one). Returns the HTML for reuse in reports. */
-export function plot(traces: PlotlyObject[], layout: PlotlyObject = {}, opts: { height?: number } = {}): string {
+/**
+ * Displays a plotly chart in the notebook (no-op outside one). Returns nothing on purpose: tslab prints a cell's last
+ * expression, and the chart's HTML would be dumped as text under it (use `plotHtml` for the string).
+ */
+export function plot(traces: PlotlyObject[], layout: PlotlyObject = {}, opts: { height?: number } = {}): void {
   plotSetup();
-  const html = plotHtml(traces, layout, opts);
-  showHtml(html);
-  return html;
+  showHtml(plotHtml(traces, layout, opts));
 }
 
 /** A titled caption under/above charts. */

@@ -62,6 +62,8 @@ const CONV_CASES: ConvCase[] = [
   { name: '2x2 stride 2 valid, odd input', x: [2, 9, 7, 3], filter: [2, 2, 3, 2], strides: [2, 2], pad: 'valid' },
   { name: '3x5 stride [2,3] explicit pads', x: [2, 10, 13, 2], filter: [3, 5, 2, 3], strides: [2, 3], pad: [[0, 0], [1, 2], [0, 3], [0, 0]] },
   { name: '1x1 stride 2 valid', x: [2, 6, 5, 4], filter: [1, 1, 4, 3], strides: [2, 2], pad: 'valid' },
+  { name: '2x2 stride 1 same, 1 output channel (GG-CNN head)', x: [2, 9, 8, 5], filter: [2, 2, 5, 1], strides: [1, 1], pad: 'same' },
+  { name: '1x1 stride 1 valid (bottleneck)', x: [2, 6, 7, 9], filter: [1, 1, 9, 10], strides: [1, 1], pad: 'valid' },
   { name: '7x7 stride 2 same, larger channels', x: [1, 16, 14, 5], filter: [7, 7, 5, 6], strides: [2, 2], pad: 'same' },
 ];
 

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../lib/config/paths';
 /**
  * `../shared` beside the checkout holds real Cornell/Jacquard samples and the published GG-CNN weights for
  * developers and CI. A user's fresh clone has none of it, so tests that read it skip with a message.
- * `GRASPLAB_SHARED_DIR` overrides the location.
+ * `GRASPLAB_SHARED_DIR` overrides the location (as for `sharedDir()` in lib/config/paths).
  */
 export const SHARED_DIR = process.env.GRASPLAB_SHARED_DIR
   ? path.resolve(process.env.GRASPLAB_SHARED_DIR)
