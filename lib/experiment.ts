@@ -256,3 +256,22 @@ export async function compareRuns(wb: Workbench, runs: { label: string; result: 
   }
   return rows;
 }
+
+/** Mean and sample standard deviation (0 for a single value). */
+export function meanStd(values: number[]): { mean: number; std: number; n: number } {
+  const n = values.length;
+  const mean = values.reduce((s, v) => s + v, 0) / Math.max(1, n);
+  const std = n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+/** One batch from the training split (augmented like training), for diagnostics; caller disposes x and y. */
+export async function trainingBatch(wb: Workbench, seed = 99): Promise<{ x: tf.Tensor4D; y: tf.Tensor4D }> {
+  const b = await new BatchLoader(wb.dataset, wb.split.train, { batchSize: wb.profile.batchSize, seed, shuffle: true, preprocess: wb.trainPreprocess }).nextBatch();
+  return { x: b.x, y: b.y };
+}
+
+/** A cheap fingerprint of a model's weights (sum of |w| per tensor, summed): equal before/after ⇔ untouched in practice. */
+export function weightChecksum(model: tf.LayersModel): number {
+  return tf.tidy(() => model.getWeights().reduce((s, w) => s + tf.sum(tf.abs(w)).dataSync()[0], 0));
+}

@@ -1,0 +1,38 @@
+import type { ExperimentSpec } from '../experiment';
+import type { Profile } from './profiles';
+
+/**
+ * The workbook's named runs, shared by the notebooks that train them and those that reuse them (03 reuses 02's
+ * GG-CNN, 06 exports 02's and 05's models). A run is trained once per results folder and reloaded afterwards
+ * (`results/runs/<name>`; a changed config is refused rather than silently mixed).
+ */
+export const experiments = {
+  /** notebook 02: the baseline */
+  ggcnn: (): ExperimentSpec => ({ name: 'ggcnn', model: { name: 'ggcnn' } }),
+  /** notebook 03: the report's replacement network, at the profile's size */
+  pspnet: (p: Profile): ExperimentSpec => ({
+    name: 'pspnet',
+    model: { name: 'pspnet', resnetDepth: p.pspnet.depth, widthMultiplier: p.pspnet.widthMultiplier },
+  }),
+  /** notebook 04: PSPNet with the aux head on layer3, `loss = main + w · aux` */
+  pspnetAux: (p: Profile, auxWeight: number, seed: number): ExperimentSpec => ({
+    name: `pspnet-aux${auxWeight}-s${seed}`,
+    model: { name: 'pspnet', resnetDepth: p.pspnet.depth, widthMultiplier: p.pspnet.widthMultiplier, aux: true },
+    auxWeight,
+    seed,
+  }),
+  /** notebook 05: the KD teacher (deeper/wider PSPNet) */
+  teacher: (p: Profile): ExperimentSpec => ({
+    name: 'kd-teacher',
+    model: { name: 'pspnet', resnetDepth: p.teacher.depth, widthMultiplier: p.teacher.widthMultiplier },
+  }),
+  /** notebook 05: the student, alone or distilled (`kd` undefined = trained on labels only) */
+  student: (p: Profile, variant: 'alone' | 'pixel' | 'pixel+pair', seed: number): ExperimentSpec => ({
+    name: `kd-student-${variant.replace('+', '-')}-s${seed}`,
+    model: { name: 'pspnet', resnetDepth: p.student.depth, widthMultiplier: p.student.widthMultiplier },
+    seed,
+    kd: variant === 'alone' ? undefined : { pixel: 1, pair: variant === 'pixel+pair' ? 1 : 0 },
+  }),
+  /** notebook 05: GG-CNN as a student of the same teacher */
+  ggcnnStudent: (seed: number): ExperimentSpec => ({ name: `kd-ggcnn-pixel-s${seed}`, model: { name: 'ggcnn' }, seed, kd: { pixel: 1, pair: 0 } }),
+};
