@@ -19,7 +19,7 @@ export function benchModels(): BenchModelSpec[] {
   ];
   for (const p of Object.keys(PROFILES) as ProfileName[]) {
     const prof = PROFILES[p];
-    for (const role of ['pspnet', 'teacher', 'student'] as const) {
+    for (const role of ['pspnet', 'teacher'] as const) {
       const { depth, widthMultiplier } = prof[role];
       const id = `pspnet-r${depth}-w${widthMultiplier}`;
       const found = specs.find((s) => s.id === id);

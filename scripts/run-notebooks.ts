@@ -11,6 +11,9 @@ import { PROJECT_ROOT } from '../lib/config/paths';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
+// `--fresh` (npm run reproduce) deletes earlier training runs so every number comes from this execution; without it,
+// notebooks reload finished runs of the same config and resume interrupted ones.
+const fresh = args.includes('--fresh');
 const only = args.filter((a) => !a.startsWith('--'));
 
 function findPython(): string | undefined {
@@ -56,6 +59,7 @@ if (smoke) {
   htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
 }
 fs.mkdirSync(htmlDir, { recursive: true });
+if (fresh) fs.rmSync(path.join(htmlDir, 'runs'), { recursive: true, force: true });
 
 console.log(`[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`);
 const t0 = Date.now();

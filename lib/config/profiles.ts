@@ -20,12 +20,10 @@ export interface Profile {
   valImages: number;
   /** seeds for ablations (aux weight, KD); the first is used for single runs */
   seeds: number[];
-  /** ResNet depth and width multiplier of the PSPNet used in notebook 03 and as KD student */
+  /** ResNet depth and width multiplier of the PSPNet of notebook 03, also the aux-learning model and the KD student */
   pspnet: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
   /** the KD teacher (deeper / wider than the student) */
   teacher: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
-  /** the KD student */
-  student: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
 }
 
 export type ProfileName = 'smoke' | 'cpu' | 'paper';
@@ -42,20 +40,18 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [1],
     pspnet: { depth: 18, widthMultiplier: 0.125 },
     teacher: { depth: 18, widthMultiplier: 0.125 },
-    student: { depth: 18, widthMultiplier: 0.0625 },
   },
   cpu: {
     name: 'cpu',
     syntheticScenes: 400,
     inputSize: 300,
     batchSize: 8,
-    epochs: 5,
-    batchesPerEpoch: 25,
-    valImages: 40,
+    epochs: 4,
+    batchesPerEpoch: 20,
+    valImages: 32,
     seeds: [1],
     pspnet: { depth: 18, widthMultiplier: 0.25 },
     teacher: { depth: 34, widthMultiplier: 0.25 },
-    student: { depth: 18, widthMultiplier: 0.125 },
   },
   paper: {
     name: 'paper',
@@ -68,7 +64,6 @@ export const PROFILES: Record<ProfileName, Profile> = {
     seeds: [1, 2, 3],
     pspnet: { depth: 50, widthMultiplier: 1 },
     teacher: { depth: 101, widthMultiplier: 1 },
-    student: { depth: 50, widthMultiplier: 1 },
   },
 };
 
