@@ -242,7 +242,12 @@ export interface ComparisonRow {
 export async function compareRuns(wb: Workbench, runs: { label: string; result: ExperimentResult }[]): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
   for (const { label, result } of runs) {
-    const ev = await evaluateModel(result.model, wb.valSamples);
+    // The run's best-epoch score was measured on these same validation images with the weights the model now holds
+    // (runExperiment restores the best epoch); re-evaluating would only repeat it.
+    const best = result.fit.best;
+    const ev = best && result.fit.history.find((h) => h.epoch === best.epoch)?.val?.total === wb.valSamples.length
+      ? { accuracy: best.accuracy, correct: Math.round(best.accuracy * wb.valSamples.length), total: wb.valSamples.length }
+      : await evaluateModel(result.model, wb.valSamples);
     rows.push({
       model: label,
       params: result.params,
