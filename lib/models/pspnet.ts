@@ -91,7 +91,8 @@ export function buildPspnet(opts: PspnetOptions): tf.LayersModel {
     const features = relu(torchBatchNorm(h, `${prefix}_bn`), featureName);
     h = features;
     if (opts.dropout > 0) h = dropout2d(h, opts.dropout, `${prefix}_dropout`);
-    h = torchConv2d(h, { name: `${prefix}_logits`, filters: classes, kernel: 1, init, seed: seeds.next() });
+    // semseg leaves the classifier at PyTorch's default init (see init.ts: He init here starts with a loss near 50)
+    h = torchConv2d(h, { name: `${prefix}_logits`, filters: classes, kernel: 1, init: 'torchDefault', seed: seeds.next() });
     // to input+1 so the 2×2 output convs give exactly the input size
     h = new ResizeBilinear({ name: `${prefix}_upsample`, height: size + 1, width: size + 1 }).apply(h) as ST;
     const outPrefix = prefix === 'cls' ? '' : `${prefix}_`;
