@@ -11,6 +11,8 @@ export interface MeasureTask {
   backend: 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
   /** 'stock' = the wasm backend without grasplab's replacement kernels (the "before" numbers) */
   variant: 'grasplab' | 'stock';
+  /** wasm only: 0 = tfjs's single-threaded build, n ≥ 1 = grasplab's threaded build with n threads */
+  threads: number;
   inputSize: number;
   batch: number;
   repeats: number;
@@ -28,6 +30,10 @@ export interface MeasureResult {
   model: string;
   backend: string;
   variant: string;
+  /** wasm threads (0 = stock single-threaded build) */
+  threads: number;
+  inputSize: number;
+  batch: number;
   source: string;
   trainStep: string;
   params: number;
@@ -68,7 +74,11 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
   const started = Date.now();
   const overBudget = () => (Date.now() - started) / 1000 > task.budgetS;
   const notes: string[] = [];
-  await selectBackend({ quiet: true, env: { ...process.env, GRASPLAB_BACKEND: task.backend } });
+  const threads = task.backend === 'wasm' ? task.threads : 0;
+  await selectBackend({
+    quiet: true,
+    env: { ...process.env, GRASPLAB_BACKEND: task.backend, GRASPLAB_WASM_THREADS: threads > 0 ? String(threads) : '' },
+  });
   if (task.variant === 'stock') useFastWasmKernels(false);
 
   const { model, source, flops } = buildBenchModel(task.spec, task.inputSize);
@@ -77,6 +87,9 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     model: task.spec.id,
     backend: tf.getBackend(),
     variant: task.variant,
+    threads,
+    inputSize: S,
+    batch: task.batch,
     source,
     trainStep: '',
     params: model.countParams(),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PROFILES, ProfileName } from '../lib/config/profiles';
-import { localGgcnn } from './local_ggcnn';
+import { buildModel, describeModel } from '../lib/models/registry';
 
 /** A model the bench measures: an id for the CLI and a registry config (lib/models/registry's ModelConfig). */
 export interface BenchModelSpec {
@@ -30,39 +30,16 @@ export function benchModels(): BenchModelSpec[] {
   return specs;
 }
 
-interface Registry {
-  buildModel(cfg: BenchModelSpec['config']): tf.LayersModel;
-  describeModel?(model: tf.LayersModel): { params: number; flops: number };
-}
-
-/** lib/models/registry when it loads (it is written in parallel with the bench), else undefined and why. */
-export function loadRegistry(): { registry?: Registry; why?: string } {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const registry = require('../lib/models/registry') as Registry;
-    if (typeof registry.buildModel !== 'function') return { why: 'lib/models/registry has no buildModel' };
-    return { registry };
-  } catch (e) {
-    return { why: `lib/models/registry unavailable (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})` };
-  }
-}
-
 /**
- * Builds the model for `spec` at `inputSize`. Falls back to the bench's own GG-CNN stand-in when the registry is
- * missing (other models are then skipped), and says which was used.
+ * Builds the model for `spec` at `inputSize` with lib/models/registry; FLOPs from its describeModel (one image).
  */
 export function buildBenchModel(spec: BenchModelSpec, inputSize: number): { model: tf.LayersModel; source: string; flops?: number } {
-  const { registry, why } = loadRegistry();
-  if (registry) {
-    const model = registry.buildModel({ ...spec.config, inputSize });
-    let flops: number | undefined;
-    try {
-      flops = registry.describeModel?.(model).flops;
-    } catch {
-      flops = undefined;
-    }
-    return { model, source: 'lib/models/registry', flops };
+  const model = buildModel({ ...spec.config, inputSize });
+  let flops: number | undefined;
+  try {
+    flops = describeModel(model).flops;
+  } catch {
+    flops = undefined; // describing is optional for the bench
   }
-  if (spec.config.name === 'ggcnn') return { model: localGgcnn(inputSize), source: `bench/local_ggcnn.ts (${why})` };
-  throw new Error(`cannot build ${spec.id}: ${why}`);
+  return { model, source: 'lib/models/registry', flops };
 }

@@ -11,13 +11,15 @@
  *   --backends a,b      wasm, cpu, tensorflow, tensorflow-gpu (default: wasm,cpu)
  *   --cpu-full          on cpu also time forward at batch B and the train step (very slow); default batch-1 forward only
  *   --stock             also run wasm without grasplab's replacement kernels ("before" numbers)
- *   --repeats N         timed repeats per measurement (default 3), after --warmup N (default 1)
+ *   --threads a,b       wasm builds to run: 0 = tfjs's single-threaded build (default), n = threaded build, n threads
+ *   --repeats N         timed repeats per measurement (default 3), after --warmup N (default 2)
  *   --batch N           batch size for forward-B and training (default 8); --size N input size (default 300)
  *   --leak-steps N      train steps for the leak check (default 20; ≤10 disables)
  *   --budget-s N        per-child time budget in seconds; started measurements finish (default 900)
  *   --no-train / --no-forward    skip parts
  *   --profile           print the top kernels of one training step per run
  *   --out FILE          JSON output (default results/bench.json)
+ *   --append            merge into an existing --out file (same model+backend+variant+threads replaced)
  *   --list              list model ids and exit
  */
 import { spawnSync } from 'child_process';
@@ -38,6 +40,7 @@ interface Options {
   backends: MeasureTask['backend'][];
   cpuFull: boolean;
   stock: boolean;
+  threads: number[];
   repeats: number;
   warmup: number;
   batch: number;
@@ -48,6 +51,7 @@ interface Options {
   forward: boolean;
   profile: boolean;
   out: string;
+  append: boolean;
 }
 
 function parseArgs(argv: string[]): Options | 'list' {
@@ -57,8 +61,9 @@ function parseArgs(argv: string[]): Options | 'list' {
     backends: ['wasm', 'cpu'],
     cpuFull: false,
     stock: false,
+    threads: [0],
     repeats: 3,
-    warmup: 1,
+    warmup: 2,
     batch: 8,
     size: 300,
     leakSteps: 20,
@@ -67,6 +72,7 @@ function parseArgs(argv: string[]): Options | 'list' {
     forward: true,
     profile: false,
     out: path.join(PROJECT_ROOT, 'results', 'bench.json'),
+    append: false,
   };
   const num = (v: string | undefined, flag: string): number => {
     const n = Number(v);
@@ -91,6 +97,10 @@ function parseArgs(argv: string[]): Options | 'list' {
         break;
       case '--cpu-full': o.cpuFull = true; break;
       case '--stock': o.stock = true; break;
+      case '--threads':
+        o.threads = next().split(',').filter(Boolean).map((t) => num(t, a));
+        for (const t of o.threads) if (!Number.isInteger(t) || t > 8) throw new Error(`--threads: integers 0..8, got ${t}`);
+        break;
       case '--repeats': o.repeats = Math.max(1, num(next(), a)); break;
       case '--warmup': o.warmup = num(next(), a); break;
       case '--batch': o.batch = Math.max(1, num(next(), a)); break;
@@ -101,6 +111,7 @@ function parseArgs(argv: string[]): Options | 'list' {
       case '--no-forward': o.forward = false; break;
       case '--profile': o.profile = true; break;
       case '--out': o.out = path.resolve(next()); break;
+      case '--append': o.append = true; break;
       default:
         throw new Error(`unknown flag '${a}' (see the header of bench/run.ts)`);
     }
@@ -115,11 +126,14 @@ function tasksFor(o: Options): MeasureTask[] {
     for (const backend of o.backends) {
       const slowCpu = backend === 'cpu' && !o.cpuFull;
       const variants: MeasureTask['variant'][] = backend === 'wasm' && o.stock ? ['stock', 'grasplab'] : ['grasplab'];
-      for (const variant of variants) {
+      const builds = backend === 'wasm' ? o.threads : [0];
+      // 'stock' is the true before: tfjs's own single-threaded build and kernels
+      for (const variant of variants) for (const threads of variant === 'stock' ? [0] : builds) {
         tasks.push({
           spec,
           backend,
           variant,
+          threads,
           inputSize: o.size,
           batch: o.batch,
           repeats: o.repeats,
@@ -127,7 +141,8 @@ function tasksFor(o: Options): MeasureTask[] {
           forward1: o.forward,
           forwardB: o.forward && !slowCpu,
           train: o.train && !slowCpu,
-          leakSteps: slowCpu ? 0 : o.leakSteps,
+          // the leak check is about grasplab's kernels; the stock run only gives 'before' timings
+          leakSteps: slowCpu || variant === 'stock' ? 0 : o.leakSteps,
           budgetS: o.budgetS,
         });
       }
@@ -137,7 +152,14 @@ function tasksFor(o: Options): MeasureTask[] {
 }
 
 /** Runs one task in a child process (own heap, own peak RSS); returns its result or the error. */
-function runChild(task: MeasureTask): MeasureResult | { model: string; backend: string; variant: string; error: string } {
+type ChildResult = MeasureResult | { model: string; backend: string; variant: string; threads: number; error: string };
+
+/** 'wasm', 'wasm (stock)', 'wasm 2 thr', … */
+function label(r: { backend: string; variant: string; threads: number }): string {
+  return r.backend + (r.threads > 0 ? ` ${r.threads} thr` : '') + (r.variant === 'stock' ? ' (stock)' : '');
+}
+
+function runChild(task: MeasureTask): ChildResult {
   const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, CHILD_FLAG, JSON.stringify(task)], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
@@ -147,23 +169,23 @@ function runChild(task: MeasureTask): MeasureResult | { model: string; backend: 
   const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (child.status === 0 && line) return JSON.parse(line.slice('BENCH_RESULT '.length)) as MeasureResult;
   const err = (child.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-  return { model: task.spec.id, backend: task.backend, variant: task.variant, error: err || `exit ${child.status ?? child.signal}` };
+  return { model: task.spec.id, backend: task.backend, variant: task.variant, threads: task.threads, error: err || `exit ${child.status ?? child.signal}` };
 }
 
-function printTable(results: (MeasureResult | { model: string; backend: string; variant: string; error: string })[], o: Options): void {
+function printTable(results: ChildResult[], o: Options): void {
   const rows: string[][] = [[
-    'model', 'backend', 'params', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`,
+    'model', 'backend', 'params', 'GFLOP/img', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`,
     'peak RSS MB', 'train peak tensor MB', 'wasm heap MB', 'leak check',
   ]];
   for (const r of results) {
-    const be = r.variant === 'stock' ? `${r.backend} (stock)` : r.backend;
+    const be = label(r);
     if ('error' in r) {
-      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '']);
+      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '', '']);
       continue;
     }
     const leak = !r.leak ? '—' : r.leak.checked ? (r.leak.ok ? `ok (${r.leak.steps} steps)` : 'LEAK') : '—';
     rows.push([
-      r.model, be, String(r.params), formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB),
+      r.model, be, String(r.params), r.flops ? (r.flops / 1e9).toFixed(1) : '—', formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB),
       r.memory.peakRssMB.toFixed(0), r.memory.trainPeakTensorMB?.toFixed(0) ?? '—', r.memory.wasmHeapMB?.toFixed(0) ?? '—', leak,
     ]);
   }
@@ -174,14 +196,15 @@ function printTable(results: (MeasureResult | { model: string; backend: string; 
   }
 }
 
-function ratios(results: (MeasureResult | { error: string })[], batch: number): Record<string, number | string>[] {
+/** GG-CNN at 300x300 against the PyTorch reference (ratio > 1: slower than PyTorch). */
+function ratios(results: ChildResult[]): Record<string, number | string>[] {
   const out: Record<string, number | string>[] = [];
   for (const r of results) {
-    if ('error' in r || r.model !== 'ggcnn') continue;
-    const row: Record<string, number | string> = { backend: r.variant === 'stock' ? `${r.backend} (stock)` : r.backend };
-    if (r.trainB && batch === 8) row.trainVsPytorch = ratio(r.trainB.median, PYTORCH_GGCNN.trainStepMsBatch8);
+    if ('error' in r || r.model !== 'ggcnn' || r.inputSize !== 300) continue;
+    const row: Record<string, number | string> = { backend: label(r) };
+    if (r.trainB && r.batch === 8) row.trainVsPytorch = ratio(r.trainB.median, PYTORCH_GGCNN.trainStepMsBatch8);
     if (r.forward1) row.inferB1VsPytorch = ratio(r.forward1.median, PYTORCH_GGCNN.inferMsPerImage);
-    if (r.forwardB) row[`inferB${batch}VsPytorch`] = ratio(r.forwardB.median, PYTORCH_GGCNN.inferMsPerImage);
+    if (r.forwardB) row[`inferB${r.batch}VsPytorch`] = ratio(r.forwardB.median, PYTORCH_GGCNN.inferMsPerImage);
     out.push(row);
   }
   return out;
@@ -201,35 +224,46 @@ async function main(): Promise<void> {
     return;
   }
   const tasks = tasksFor(o);
-  const results: ReturnType<typeof runChild>[] = [];
+  const results: ChildResult[] = [];
   for (const t of tasks) {
     const t0 = Date.now();
-    process.stderr.write(`bench: ${t.spec.id} on ${t.backend}${t.variant === 'stock' ? ' (stock)' : ''} ... `);
+    process.stderr.write(`bench: ${t.spec.id} on ${label({ ...t, threads: t.backend === 'wasm' ? t.threads : 0 })} ... `);
     const r = runChild(t);
     process.stderr.write(`${'error' in r ? 'failed' : 'done'} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
     results.push(r);
     if (o.profile && !('error' in r) && r.kernels) {
-      console.log(`  top kernels of one train step (${r.model}, ${r.backend}${r.variant === 'stock' ? ' stock' : ''}):`);
+      console.log(`  top kernels of one train step (${r.model}, ${label(r)}):`);
       for (const [name, ms, n] of r.kernels) console.log(`    ${name.padEnd(28)} ${String(ms).padStart(7)} ms  ${n} calls`);
     }
   }
   printTable(results, o);
-  const rel = ratios(results, o.batch);
+  const rel = ratios(results);
   if (rel.length) {
     console.log(`\nGG-CNN vs PyTorch reference (train ${PYTORCH_GGCNN.trainStepMsBatch8} ms/step b8, infer ${PYTORCH_GGCNN.inferMsPerImage} ms/img; ratio > 1 = slower):`);
     for (const r of rel) console.log('  ' + JSON.stringify(r));
   }
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  let all: ChildResult[] = results;
+  const runs: unknown[] = [];
+  if (o.append && fs.existsSync(o.out)) {
+    const old = JSON.parse(fs.readFileSync(o.out, 'utf8')) as { results: ChildResult[]; runs?: unknown[]; options?: unknown; date?: string };
+    const key = (r: ChildResult) => `${r.model}|${label(r)}`;
+    const fresh = new Set(results.map(key));
+    all = [...old.results.filter((r) => !fresh.has(key(r))), ...results];
+    runs.push(...(old.runs ?? [{ date: old.date, options: old.options }]));
+  }
+  runs.push({ date: new Date().toISOString(), options: { ...o, out: path.relative(PROJECT_ROOT, o.out) }, loadavgAtEnd: os.loadavg() });
   const json = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, node: process.version, loadavgAtEnd: os.loadavg() },
-    options: { ...o, out: path.relative(PROJECT_ROOT, o.out) },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    /** every invocation that contributed results (loadavg: other processes competing for the cores) */
+    runs,
     reference: { pytorchGgcnn: PYTORCH_GGCNN },
-    ratiosVsPytorch: rel,
-    results,
+    ratiosVsPytorch: ratios(all),
+    results: all,
   };
   fs.writeFileSync(o.out, JSON.stringify(json, null, 1) + '\n');
-  console.log(`\nwrote ${path.relative(process.cwd(), o.out)}`);
+  console.log(`\nwrote ${path.relative(process.cwd(), o.out)} (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: other processes skew timings)`);
 }
 
 main().catch((e) => {

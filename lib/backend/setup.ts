@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import { registerWasmGradientKernels } from './wasm_kernels';
+import { registerThreadedWasm, wasmThreadsFromEnv } from './wasm_threads';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -31,7 +32,7 @@ export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.Proces
   const candidates = forced ? [forced as BackendName] : ORDER;
   const skipped: string[] = [];
   for (const choice of candidates) {
-    const why = await tryBackend(choice);
+    const why = await tryBackend(choice, env);
     if (why === undefined) {
       active = { backend: tf.getBackend(), choice, skipped };
       if (!opts.quiet) {
@@ -50,7 +51,7 @@ export function activeBackend(): BackendReport | undefined {
 }
 
 /** Returns undefined on success, else the reason the backend is unusable. */
-async function tryBackend(choice: BackendName): Promise<string | undefined> {
+async function tryBackend(choice: BackendName, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
     switch (choice) {
       case 'tensorflow-gpu':
@@ -66,6 +67,9 @@ async function tryBackend(choice: BackendName): Promise<string | undefined> {
       }
       case 'wasm': {
         require('@tensorflow/tfjs-backend-wasm');
+        // opt-in multi-threaded build (GRASPLAB_WASM_THREADS=n), see wasm_threads.ts
+        const threads = wasmThreadsFromEnv(env);
+        if (threads !== undefined) await registerThreadedWasm(threads);
         if (!(await tf.setBackend('wasm'))) return 'setBackend(wasm) failed';
         registerWasmGradientKernels();
         return undefined;

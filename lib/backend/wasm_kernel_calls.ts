@@ -34,7 +34,7 @@ export function release(backend: WasmBackendLike, ...infos: tf.TensorInfo[]): vo
   for (const info of infos) backend.disposeData(info.dataId);
 }
 
-/** `x` transposed by `perm` ([] for identity-like perms is not special-cased: the wasm kernel copies). */
+/** `x` transposed by `perm` (through the registered Transpose, i.e. grasplab's when registered). */
 export function transposeInfo(backend: WasmBackendLike, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
   return callWasmKernel(backend, 'Transpose', { x }, { perm });
 }

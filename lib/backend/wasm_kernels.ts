@@ -4,12 +4,15 @@ import { conv2DBackpropInputWasm } from './conv2d_backprop_input_wasm';
 import { castWasm, concatWasm, identityWasm, sliceWasm, splitVWasm, tileWasm } from './wasm_copy_kernels';
 import { meanWasm, sumWasm } from './wasm_reduce_kernels';
 import { transposeWasm } from './wasm_transpose';
+import { batchMatMulWasm } from './wasm_matmul';
+import { maxPoolGradWasm } from './wasm_pool_kernels';
 import type { KernelArgs } from './wasm_kernel_calls';
 
 /**
- * Kernels grasplab adds to / replaces on the wasm backend (tfjs-backend-wasm 4.22). Each is composed of wasm's own
- * kernels (mostly XNNPACK Conv2D), so data never leaves the wasm heap. Each has a correctness test against the cpu
- * backend in test/backend/.
+ * Kernels grasplab adds to / replaces on the wasm backend (tfjs-backend-wasm 4.22), chosen by profiling GG-CNN,
+ * GG-CNN2 and PSPNet training steps (bench/run.ts --profile). Each works inside the wasm heap, either by calling
+ * wasm's own kernels (mostly XNNPACK convolutions and transposes) or with JS over the heap, so data never goes through
+ * the cpu backend. Each has a correctness test against the cpu backend in test/backend/.
  *  - Conv2DBackpropFilter (added): missing on wasm, so conv / conv-transpose training fails without it.
  *  - Conv2DBackpropInput (replaced): wasm's is a scalar loop and was most of a GG-CNN training step.
  *  - Slice, SplitV, Tile, Concat (replaced): wasm's copy the whole input to JS or loop per element; ours memmove in
@@ -17,6 +20,8 @@ import type { KernelArgs } from './wasm_kernel_calls';
  *  - Identity, Cast to the same dtype (replaced): share the buffer (reference-counted) instead of copying it.
  *  - Sum, Mean over leading axes (replaced): a fast transpose and an innermost-axis reduction.
  *  - Transpose (replaced): merged axes and at most two fast wasm transposes instead of wasm's slow generic path.
+ *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
+ *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
 
@@ -40,6 +45,8 @@ const REPLACED: Record<string, Replacement> = {
   Sum: sumWasm,
   Mean: meanWasm,
   Transpose: transposeWasm,
+  BatchMatMul: batchMatMulWasm,
+  MaxPoolGrad: maxPoolGradWasm,
 };
 
 /** wasm's own kernels that REPLACED displaced (kept for fallback and for `useFastWasmKernels(false)`). */
@@ -50,8 +57,9 @@ const ours = new Set<tf.KernelFunc>();
 export const GRASPLAB_WASM_KERNELS: readonly string[] = [...ADDED.map((k) => k.kernelName), ...Object.keys(REPLACED)];
 
 /**
- * Registers grasplab's wasm kernels. Idempotent; call after `tf.setBackend('wasm')` (selectBackend does).
- * An added kernel that wasm already provides natively (a future tfjs version) is left alone.
+ * Registers grasplab's wasm kernels: the missing gradient kernel and the faster replacements above. Idempotent; call
+ * after `tf.setBackend('wasm')` (selectBackend does). An added kernel that wasm already provides natively (a future
+ * tfjs version) is left alone.
  */
 export function registerWasmGradientKernels(): void {
   for (const cfg of ADDED) {
