@@ -50,3 +50,13 @@ export async function assertWasmMatchesCpu(label: string, fn: () => tf.Tensor[],
     assert.ok(err <= tol, `${label}: output ${i} differs from cpu by ${err.toExponential(2)} (relative, tol ${tol})`);
   }
 }
+
+/** Skip reason for node:test when the wasm backend package cannot be loaded, else false. */
+export function wasmMissing(): string | false {
+  try {
+    require('@tensorflow/tfjs-backend-wasm');
+    return false;
+  } catch {
+    return 'wasm backend unavailable';
+  }
+}

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
 import { planPhases } from '../../lib/backend/conv2d_backprop_input_wasm';
-import { assertWasmMatchesCpu, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 type S4 = [number, number, number, number];
@@ -77,12 +77,3 @@ describe('wasm Conv2DBackpropInput (phase-decomposed XNNPACK conv) matches the c
     assert.equal(planPhases(3, 1, 4, 6, 12), undefined, 'a pad beyond the filter is not planned');
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

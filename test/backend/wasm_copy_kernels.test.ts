@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
-import { assertWasmMatchesCpu, onBackend, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, onBackend, seededValues, wasmMissing } from './backend_compare';
 
 /** The heap-copy Slice / SplitV / Tile kernels registered for wasm give exactly the cpu backend's results. */
 describe('wasm copy kernels (Slice, SplitV, Tile, Concat) match the cpu backend', () => {
@@ -85,12 +85,3 @@ describe('wasm copy kernels (Slice, SplitV, Tile, Concat) match the cpu backend'
     }, 1e-4);
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

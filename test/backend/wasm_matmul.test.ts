@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../lib/backend/setup';
-import { assertWasmMatchesCpu, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
 
 /** BatchMatMul with transposed operands (explicit transpose + plain product) on wasm. */
 describe('wasm BatchMatMul replacement', () => {
@@ -31,12 +31,3 @@ describe('wasm BatchMatMul replacement', () => {
     }, 1e-5);
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

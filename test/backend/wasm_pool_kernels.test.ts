@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { selectBackend } from '../../lib/backend/setup';
-import { assertWasmMatchesCpu, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
 
 /** The heap-JS MaxPoolGrad registered for wasm. */
 describe('wasm MaxPoolGrad replacement', () => {
@@ -31,12 +31,3 @@ describe('wasm MaxPoolGrad replacement', () => {
     }, 1e-6);
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
-import { assertWasmMatchesCpu, onBackend, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, onBackend, seededValues, wasmMissing } from './backend_compare';
 
 /** Sum/Mean over leading axes (GEMM with a ones vector) and the copy-free Identity/Cast on wasm. */
 describe('wasm Sum/Mean/Identity/Cast replacements', () => {
@@ -65,12 +65,3 @@ describe('wasm Sum/Mean/Identity/Cast replacements', () => {
     tf.dispose([v, snapshot]);
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

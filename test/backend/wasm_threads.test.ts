@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { BackendCapabilityError } from '../../lib/errors';
 import { registerThreadedWasm, wasmThreadsFromEnv, wasmThreadsInUse } from '../../lib/backend/wasm_threads';
 import { selectBackend } from '../../lib/backend/setup';
-import { assertWasmMatchesCpu, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
 
 /** The opt-in multi-threaded wasm build (this file runs in its own process, so replacing 'wasm' is contained). */
 describe('threaded wasm backend (GRASPLAB_WASM_THREADS)', () => {
@@ -30,12 +30,3 @@ describe('threaded wasm backend (GRASPLAB_WASM_THREADS)', () => {
     });
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

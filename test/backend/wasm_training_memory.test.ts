@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
-import { seededValues } from './backend_compare';
+import { seededValues, wasmMissing } from './backend_compare';
 
 /**
  * No tensor or wasm-buffer leaks per training step with grasplab's wasm kernels: a tiny model using every replaced
@@ -46,12 +46,3 @@ describe('wasm training steps do not leak', () => {
     model.dispose();
   });
 });
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
-}

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
 import { collapseTranspose } from '../../lib/backend/wasm_transpose';
-import { assertWasmMatchesCpu, onBackend, seededValues } from './backend_compare';
+import { assertWasmMatchesCpu, onBackend, seededValues, wasmMissing } from './backend_compare';
 
 /** The axis-merging, two-step Transpose registered for wasm. */
 describe('wasm Transpose replacement', () => {
@@ -46,13 +46,4 @@ describe('wasm Transpose replacement', () => {
 function permutations(n: number): number[][] {
   if (n === 1) return [[0]];
   return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
-}
-
-function wasmMissing(): string | false {
-  try {
-    require('@tensorflow/tfjs-backend-wasm');
-    return false;
-  } catch {
-    return 'wasm backend unavailable';
-  }
 }
