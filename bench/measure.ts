@@ -120,10 +120,40 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     return samples.length ? summarize(samples) : undefined;
   };
 
-  if (task.forward1) result.forward1 = await timeForward(1);
-  if (task.forwardB && !overBudget()) result.forwardB = await timeForward(task.batch);
+  // A failing phase (e.g. wasm's 4 GB memory limit with the paper-size PSPNets) is noted; earlier results are kept.
+  const failed = (phase: string, e: unknown) => {
+    const heapMB = wasmHeapMB();
+    notes.push(`${phase} failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)}` +
+      (heapMB !== undefined ? ` (wasm heap ${heapMB.toFixed(0)} MB; wasm32 memory is capped at 4096 MB)` : ''));
+  };
+  let alive = true;
+  try {
+    if (task.forward1) result.forward1 = await timeForward(1);
+    if (task.forwardB && !overBudget()) result.forwardB = await timeForward(task.batch);
+  } catch (e) {
+    failed('forward', e);
+    alive = false;
+  }
 
-  if (task.train && !overBudget()) {
+  if (alive && task.train && !overBudget()) {
+    try {
+      await measureTraining();
+    } catch (e) {
+      failed('train', e);
+      alive = false;
+    }
+  }
+  if (alive) {
+    model.dispose();
+    const mem = tf.memory();
+    result.memory.tensors = mem.numTensors;
+    result.memory.tensorMB = mem.numBytes / MB;
+  }
+  result.memory.wasmHeapMB = wasmHeapMB();
+  result.memory.peakRssMB = (process.resourceUsage().maxRSS * 1024) / MB;
+  return result;
+
+  async function measureTraining(): Promise<void> {
     const { step, name } = await trainStepFunction();
     result.trainStep = name;
     const optimizer = tf.train.adam(1e-3);
@@ -166,14 +196,12 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     tf.dispose([x, y]);
     optimizer.dispose();
   }
-  model.dispose();
-  const mem = tf.memory();
-  result.memory.tensors = mem.numTensors;
-  result.memory.tensorMB = mem.numBytes / MB;
+}
+
+/** Size of the wasm linear memory (it only grows, so this is its peak), or undefined on other backends. */
+function wasmHeapMB(): number | undefined {
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
-  if (heap) result.memory.wasmHeapMB = heap.length / MB;
-  result.memory.peakRssMB = (process.resourceUsage().maxRSS * 1024) / MB;
-  return result;
+  return heap ? heap.length / MB : undefined;
 }
 
 function memSnap(): MemSnap {

@@ -194,6 +194,9 @@ function printTable(results: ChildResult[], o: Options): void {
     console.log(row.map((cell, c) => cell.padEnd(widths[c])).join(' | '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
+  for (const r of results) {
+    if (!('error' in r) && r.notes.length) console.log(`note: ${r.model} on ${label(r)}: ${r.notes.join('; ')}`);
+  }
 }
 
 /** GG-CNN at 300x300 against the PyTorch reference (ratio > 1: slower than PyTorch). */

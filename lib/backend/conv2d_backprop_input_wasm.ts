@@ -10,9 +10,11 @@ type Shape4 = [number, number, number, number];
  * Sub-pixel ("phase") decomposition, per spatial axis with stride s, forward pad p, filter size K:
  *   dx[h] = Σ_{k, o : h = o·s − p + k} dy[o]·W[k].
  * Rows h with the same phase h mod s use the filter taps k ≡ (h+p) mod s only, so every phase is a stride-1
- * correlation of dy with a small sub-filter (⌈K/s⌉ taps, one more when p mod s shifts some phases). All s_h·s_w phases are
- * stacked along the output channels of ONE stride-1 conv, and a transpose interleaves them back to [B,H,W,CI]. No zero insertion, so no wasted multiply-adds; for stride 1 it reduces to the
- * usual "conv with the flipped, transposed filter".
+ * correlation of dy with a small sub-filter (⌈K/s⌉ taps, one more when p mod s shifts some phases). All s_h·s_w phases
+ * are stacked along the output channels of ONE stride-1 conv, and a transpose interleaves them back to [B,H,W,CI].
+ * No zero insertion, so no wasted multiply-adds; for stride 1 it reduces to the usual "conv with the flipped,
+ * transposed filter". Measured on GG-CNN's last conv-transpose ([8,100,100,16] → [8,300,300,32], 9x9/3): wasm's
+ * kernel ~3.9 s, this one ~0.25 s.
  *
  * Inputs: dy [B,OH,OW,CO], filter [KH,KW,CI,CO]; attrs as tfjs-core's Conv2DBackpropInput; output [B,H,W,CI] float32.
  * Returns undefined for cases it does not cover (NCHW, pads larger than the filter), so the caller can fall back.

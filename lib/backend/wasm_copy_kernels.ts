@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs } from './wasm_kernel_calls';
+import { KernelArgs, WasmHeapBackend, heapBuffer } from './wasm_kernel_calls';
 
 /**
  * Data-movement kernels for the wasm backend that copy inside the wasm heap with `copyWithin` (a memmove).
@@ -8,17 +8,11 @@ import type { KernelArgs } from './wasm_kernel_calls';
  * memmove takes milliseconds.
  */
 
-interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array; HEAP32: Int32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /** A typed view over the whole heap in units of one element of `dtype`, or undefined for strings. */
 function heapView(backend: WasmHeapBackend, dtype: tf.DataType): Uint8Array | Int32Array | undefined {
-  // Re-read the views every time: they are replaced when the wasm memory grows (e.g. inside makeOutput).
-  if (dtype === 'float32' || dtype === 'int32') return backend.wasm.HEAP32; // bit copies; float32 needs no arithmetic
-  if (dtype === 'bool') return backend.wasm.HEAPU8;
+  // A fresh view every time: memory may have grown (e.g. inside makeOutput).
+  if (dtype === 'float32' || dtype === 'int32') return new Int32Array(heapBuffer(backend)); // bit copies: no float math
+  if (dtype === 'bool') return new Uint8Array(heapBuffer(backend));
   return undefined;
 }
 

@@ -43,3 +43,20 @@ export function transposeInfo(backend: WasmBackendLike, x: tf.TensorInfo, perm: 
 export function sliceInfo(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   return callWasmKernel(backend, 'Slice', { x }, { begin, size });
 }
+
+/** What the heap-walking kernels need from the wasm backend. */
+export interface WasmHeapBackend extends WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array; wasmMemory?: { buffer: ArrayBufferLike }; asm?: { memory?: { buffer: ArrayBufferLike } } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/**
+ * The wasm heap's current buffer. Read it after any allocation (which may grow memory) and build typed views on it
+ * then: in the threaded build the module's cached HEAP* views can lag behind a growth (emscripten refreshes them
+ * lazily), whereas the Memory object's buffer is always current.
+ */
+export function heapBuffer(backend: WasmHeapBackend): ArrayBufferLike {
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  return memory ? memory.buffer : backend.wasm.HEAPU8.buffer;
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs } from './wasm_kernel_calls';
+import { KernelArgs, WasmHeapBackend, heapBuffer } from './wasm_kernel_calls';
 
 /**
  * `MaxPoolGrad` for wasm, written over the wasm heap in JS. wasm's kernel took 331 ms for ResNet's stem pool gradient
@@ -9,14 +9,8 @@ import type { KernelArgs } from './wasm_kernel_calls';
  * Inputs: dy [B,OH,OW,C], input x [B,H,W,C], output y (unused); attrs filterSize, strides, pad, dimRoundingMode.
  */
 
-interface HeapBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 export function maxPoolGradWasm(args: KernelArgs): tf.TensorInfo | undefined {
-  const backend = args.backend as HeapBackend;
+  const backend = args.backend as WasmHeapBackend;
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
   if (input.dtype !== 'float32' || dy.dtype !== 'float32' || input.shape.length !== 4) return undefined;
@@ -29,7 +23,7 @@ export function maxPoolGradWasm(args: KernelArgs): tf.TensorInfo | undefined {
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const out = backend.makeOutput(input.shape, 'float32');
-  const heap = backend.wasm.HEAPF32; // after makeOutput, which may grow the heap
+  const heap = new Float32Array(heapBuffer(backend)); // after makeOutput, which may grow the heap
   const xo = backend.dataIdMap.get(input.dataId).memoryOffset / 4;
   const dyo = backend.dataIdMap.get(dy.dataId).memoryOffset / 4;
   const dxo = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
