@@ -7,7 +7,7 @@ import { selectBackend, type BackendReport } from './backend/setup';
 import { currentDataset, type DatasetChoice } from './config/paths';
 import { currentProfile, type Profile } from './config/profiles';
 import { openDataset, type DatasetEntry, type GraspDataset } from './data/dataset';
-import { BatchLoader } from './data/loader';
+import { BatchLoader, RawSampleCache } from './data/loader';
 import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
 import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
@@ -33,6 +33,8 @@ export interface Workbench {
   valSamples: Sample[];
   /** seed of the split (and default seed of runs) */
   seed: number;
+  /** decoded training samples, shared by every run's per-epoch loaders */
+  trainCache: RawSampleCache;
 }
 
 export interface WorkbenchOptions {
@@ -75,8 +77,12 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     trainPreprocess: { outputSize: size, rotate: 'quarter', zoom: true },
     valSamples,
     seed,
+    trainCache: new RawSampleCache(TRAIN_CACHE_BYTES),
   };
 }
+
+/** Decoded-sample cache of a workbench: the 360 training scenes of the cpu profile (640x480 float32 each) fit. */
+const TRAIN_CACHE_BYTES = 512 * 2 ** 20;
 
 /** Writes the synthetic set into `dir` unless a complete one of this size and seed is already there. */
 export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log): Promise<void> {
@@ -149,8 +155,9 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const result = await fit({
     name: spec.name,
     model: trainModel,
-    // a loader per epoch, seeded by (seed, epoch): a resumed run sees the batches an uninterrupted one would
-    data: (epoch) => new BatchLoader(wb.dataset, wb.split.train, { batchSize, seed: seed * 1000 + epoch, shuffle: true, preprocess: wb.trainPreprocess }),
+    // a loader per epoch, seeded by (seed, epoch): a resumed run sees the batches an uninterrupted one would; all share
+    // the workbench's cache of decoded files
+    data: (epoch) => new BatchLoader(wb.dataset, wb.split.train, { batchSize, seed: seed * 1000 + epoch, shuffle: true, preprocess: wb.trainPreprocess, cache: wb.trainCache }),
     epochs: spec.epochs ?? wb.profile.epochs,
     batchesPerEpoch: spec.batchesPerEpoch ?? wb.profile.batchesPerEpoch,
     optimizer: { kind: 'adam', lr: spec.lr ?? 1e-3 },
@@ -158,6 +165,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     auxWeight: spec.auxWeight,
     teacher,
     kd: spec.kd,
+    preciseBn: { batches: wb.profile.preciseBnBatches },
     validate: (m) => evaluateModel(m, wb.valSamples),
     restoreBest: true,
     config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length },

@@ -27,7 +27,39 @@ export interface BatchLoaderOptions {
    * every time, while a fixed set keeps its share of hits.
    */
   cacheBytes?: number;
+  /** a cache shared with other loaders (e.g. one per epoch over the same entries); overrides `cacheBytes` */
+  cache?: RawSampleCache;
 }
+
+/**
+ * Decoded, inpainted raw samples by entry id, up to a byte budget. It fills in first-seen order and then stops (no
+ * eviction): with the cyclic access of epochs an LRU would miss every time, while a fixed set keeps its share of
+ * hits. Shared between loaders, it saves re-decoding the same files in every epoch's loader.
+ */
+export class RawSampleCache {
+  private readonly map = new Map<string, RawSample>();
+  private used = 0;
+  constructor(readonly budgetBytes: number) {}
+
+  get(id: string): RawSample | undefined {
+    return this.map.get(id);
+  }
+
+  /** Keeps `raw` if it fits in the budget. */
+  offer(id: string, raw: RawSample): void {
+    if (this.map.has(id)) return;
+    const bytes = raw.depth.data.byteLength + raw.grasps.length * 64;
+    if (this.used + bytes > this.budgetBytes) return;
+    this.map.set(id, raw);
+    this.used += bytes;
+  }
+
+  get bytes(): number {
+    return this.used;
+  }
+}
+
+const DEFAULT_CACHE_BYTES = 128 * 2 ** 20;
 
 /**
  * Seeded, endless batches from a dataset: decode → preprocess (augmentation as `opts.preprocess`) → target maps
@@ -47,8 +79,7 @@ export class BatchLoader {
   private cursor = 0;
   private drawn = 0;
   private passes = 0;
-  private readonly cache = new Map<string, RawSample>();
-  private cacheUsed = 0;
+  private readonly cache: RawSampleCache;
 
   constructor(
     readonly ds: GraspDataset,
@@ -59,6 +90,7 @@ export class BatchLoader {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
       throw new ConfigError(`BatchLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     }
+    this.cache = opts.cache ?? new RawSampleCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.preprocessOptions = { ...opts.preprocess, crop: opts.preprocess.crop ?? defaultCrop(ds.kind) };
     const root = new Rng(opts.seed);
     this.orderRng = root.fork(1);
@@ -105,9 +137,9 @@ export class BatchLoader {
     return out;
   }
 
-  /** Bytes held by the raw-sample cache. */
+  /** Bytes held by the raw-sample cache (shared with other loaders when one was given). */
   get cachedBytes(): number {
-    return this.cacheUsed;
+    return this.cache.bytes;
   }
 
   private async loadRaw(entry: DatasetEntry): Promise<RawSample> {
@@ -116,11 +148,7 @@ export class BatchLoader {
     const raw = await this.ds.load(entry);
     // inpaint once here so cached samples skip it (preprocess then finds no holes)
     const prepared: RawSample = { ...raw, depth: inpaintSample(raw.depth).image };
-    const bytes = prepared.depth.data.byteLength + prepared.grasps.length * 64;
-    if (this.cacheUsed + bytes <= (this.opts.cacheBytes ?? 128 * 2 ** 20)) {
-      this.cache.set(entry.id, prepared);
-      this.cacheUsed += bytes;
-    }
+    this.cache.offer(entry.id, prepared);
     return prepared;
   }
 }

@@ -91,12 +91,13 @@ export function buildPspnet(opts: PspnetOptions): tf.LayersModel {
     const features = relu(torchBatchNorm(h, `${prefix}_bn`), featureName);
     h = features;
     if (opts.dropout > 0) h = dropout2d(h, opts.dropout, `${prefix}_dropout`);
-    // semseg leaves the classifier at PyTorch's default init (see init.ts: He init here starts with a loss near 50)
+    // semseg leaves the classifier at PyTorch's default init (see init.ts: He init here starts with a loss near 50);
+    // the report's four output convs are plain nn.Conv2d too (with glorot there the first epoch's mean loss was 0.71, not 0.20)
     h = torchConv2d(h, { name: `${prefix}_logits`, filters: classes, kernel: 1, init: 'torchDefault', seed: seeds.next() });
     // to input+1 so the 2×2 output convs give exactly the input size
     h = new ResizeBilinear({ name: `${prefix}_upsample`, height: size + 1, width: size + 1 }).apply(h) as ST;
     const outPrefix = prefix === 'cls' ? '' : `${prefix}_`;
-    const maps = mapHeads(h, { kernel: 2, init: 'glorotUniform', seeds: () => seeds.next(), prefix: outPrefix, outputName: `${outPrefix}maps` });
+    const maps = mapHeads(h, { kernel: 2, init: 'torchDefault', seeds: () => seeds.next(), prefix: outPrefix, outputName: `${outPrefix}maps` });
     return { maps, features };
   };
   const main = head(ppm, 'cls', scaleChannels(HEAD_CHANNELS, w), FEATURE_LAYER);

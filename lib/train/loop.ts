@@ -19,6 +19,7 @@ import type { GraspLossKind } from './losses';
 import { createOptimizer, DEFAULT_OPTIMIZER, setLearningRate, type OptimizerConfig } from './optimizer';
 import { mainOutputModel } from './outputs';
 import { defaultProgress, type EpochRecord, type ProgressCallback } from './progress';
+import { batchNormLayers, recomputeBatchNormStats } from './precise_bn';
 import { learningRateAt, type LrSchedule } from './schedule';
 import { DEFAULT_AUX_WEIGHT, trainStep, type KdStepOptions, type StepParts, type TrainBatch } from './step';
 
@@ -66,6 +67,13 @@ export interface FitOptions {
   /** frozen KD teacher (see trainStep) */
   teacher?: tf.LayersModel;
   kd?: KdStepOptions;
+  /**
+   * Precise BN (see precise_bn.ts): at the end of every epoch, before validation and checkpointing, recompute the
+   * BatchNorm moving statistics from `batches` training batches at fixed weights. Batches come from `data` (default:
+   * the epoch's own batch source factory, i.e. the epoch's first batches; required when `data` is one endless
+   * source, whose sequence it would otherwise shift). Ignored for models without BatchNorm (GG-CNN). Default off.
+   */
+  preciseBn?: { batches: number; data?: BatchSourceFactory };
   /** scores the model after an epoch; receives the main-output-only view of the model (shares its weights) */
   validate?: (model: tf.LayersModel) => Promise<ValidationResult>;
   /** validate every N epochs (and always after the last); default 1 */
@@ -157,6 +165,11 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const lastDir = path.join(runDir, LAST_DIR);
   const bestDir = path.join(runDir, BEST_DIR);
   const progress = opts.onProgress === null ? () => {} : (opts.onProgress ?? defaultProgress());
+  const preciseBn = opts.preciseBn && opts.preciseBn.batches > 0 && batchNormLayers(model).length > 0 ? opts.preciseBn : undefined;
+  const calibrationData = preciseBn ? (preciseBn.data ?? (typeof opts.data === 'function' ? opts.data : undefined)) : undefined;
+  if (preciseBn && !calibrationData) {
+    throw new ConfigError('fit: preciseBn needs its own `data` factory when the training data is a single endless source');
+  }
   const fingerprint = makeFingerprint(opts, stepsPerEpoch, optimizerCfg, schedule);
   const totalSteps = epochs * stepsPerEpoch;
 
@@ -183,7 +196,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     name: opts.name,
     config: opts.config ?? {},
     train: { epochs, batchesPerEpoch: stepsPerEpoch, optimizer: optimizerCfg, schedule, lossKind: opts.lossKind ?? 'mse',
-      auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT, kd: opts.teacher ? (opts.kd ?? null) : null, validateEvery },
+      auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT, kd: opts.teacher ? (opts.kd ?? null) : null, validateEvery,
+      preciseBnBatches: preciseBn?.batches ?? 0 },
     model: { name: model.name, params: model.countParams(), outputs: model.outputs.map((o) => o.shape) },
     backend: tf.getBackend(),
   };
@@ -256,6 +270,15 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       (source as { dispose?: () => void }).dispose?.();
       const trainSeconds = (Date.now() - tEpoch) / 1000;
 
+      let bnSeconds = 0;
+      if (preciseBn) {
+        const tBn = Date.now();
+        const calib = calibrationData!(epoch);
+        await recomputeBatchNormStats(model, calib, preciseBn.batches);
+        (calib as { dispose?: () => void }).dispose?.();
+        bnSeconds = (Date.now() - tBn) / 1000;
+      }
+
       let val: Record<string, number> | undefined;
       let valSeconds = 0;
       if (opts.validate && shouldValidate(epoch, epochs, validateEvery)) {
@@ -275,11 +298,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         ...(val ? { val } : {}),
         trainSeconds: round(trainSeconds),
         valSeconds: round(valSeconds),
+        ...(preciseBn ? { bnSeconds: round(bnSeconds) } : {}),
         stepLoss,
       };
       state.history.push(record);
       state.epochsDone = epoch + 1;
-      state.seconds += trainSeconds + valSeconds;
+      state.seconds += trainSeconds + bnSeconds + valSeconds;
 
       // best/ before last/: last/state.json must never name a best that is not on disk.
       if (val && (state.best === undefined || val.accuracy > state.best.accuracy)) {
@@ -358,6 +382,7 @@ function makeFingerprint(
       auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT,
       teacher: opts.teacher ? opts.teacher.weights.map((w) => w.shape.join('x')).join(',') : null,
       kd: opts.teacher ? (opts.kd ?? null) : null,
+      preciseBn: opts.preciseBn && opts.preciseBn.batches > 0 && batchNormLayers(opts.model).length > 0 ? opts.preciseBn.batches : null,
       config: opts.config ?? {},
     }),
   );

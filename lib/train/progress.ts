@@ -17,6 +17,8 @@ export interface EpochRecord {
   val?: Record<string, number>;
   trainSeconds: number;
   valSeconds: number;
+  /** seconds spent recomputing BatchNorm statistics (precise BN) after the epoch, when enabled */
+  bnSeconds?: number;
   /** total loss of each step of the epoch, in order (for loss curves) */
   stepLoss: number[];
 }

@@ -223,4 +223,28 @@ describe('bilinear resize with align_corners=True', () => {
       assert.ok(maxAbsDiff(predict(model, xv, [1, h, h, 2]), map64ToHwc(ref)) < 1e-5, `${h}→${out}`);
     }
   });
+
+  test('its gradient is the adjoint of the forward (38→301, 10→38, 1→38), as is adaptive pooling\'s', () => {
+    for (const [h, out] of [[38, 301], [10, 38], [1, 38]]) {
+      adjointCheck(`resize ${h}→${out}`, (x) => new ResizeBilinear({ height: out, width: out }).apply(x) as tf.Tensor, [2, h, h, 3]);
+    }
+    for (const bins of [1, 2, 3, 6]) adjointCheck(`adaptive pool ${bins}`, (x) => new AdaptiveAvgPool2D({ bins }).apply(x) as tf.Tensor, [2, 38, 38, 3]);
+  });
 });
+
+/**
+ * For a linear map A, the gradient of Σ A(x)·r with respect to x is Aᵀr, so ⟨A(x), r⟩ must equal ⟨x, grad⟩ for any
+ * x and r: a wrong backward kernel (e.g. an align-corners slip in the resize gradient) breaks the equality.
+ */
+function adjointCheck(what: string, f: (x: tf.Tensor) => tf.Tensor, shape: number[]): void {
+  tf.tidy(() => {
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 1);
+    const y = f(x);
+    const r = tf.randomNormal(y.shape, 0, 1, 'float32', 2);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), r)))(x);
+    const lhs = tf.sum(tf.mul(y, r)).dataSync()[0];
+    const rhs = tf.sum(tf.mul(x, g)).dataSync()[0];
+    const scale = tf.sum(tf.abs(tf.mul(y, r))).dataSync()[0];
+    assert.ok(Math.abs(lhs - rhs) < 1e-5 * scale, `${what}: ⟨Ax,r⟩ = ${lhs}, ⟨x,Aᵀr⟩ = ${rhs}`);
+  });
+}
