@@ -18,7 +18,7 @@ describe('GG-CNN and GG-CNN2', () => {
     assert.equal(model.countParams(), 62420);
     assert.equal(describeModel(model).params, 62420);
     // PyTorch sizes along the way: 100, 50, 25 (convs), 50, 100, 301 (transposed convs), 300 (2x2 heads)
-    const sizes = ['conv1', 'conv2', 'conv3', 'convt1_crop', 'convt2_crop', 'convt3_crop', 'pos_output'].map((n) => model.getLayer(n).outputShape[1]);
+    const sizes = ['conv1', 'conv2', 'conv3', 'convt1_crop', 'convt2_crop', 'convt3_crop', 'maps'].map((n) => model.getLayer(n).outputShape[1]);
     assert.deepEqual(sizes, [100, 50, 25, 50, 100, 301, 300]);
     model.dispose();
   });
