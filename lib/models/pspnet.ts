@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { OUTPUT_SIZE } from '../constants';
 import { ConfigError, ShapeError } from '../errors';
 import { AdaptiveAvgPool2D } from './adaptive_avg_pool';
+import { Dropout2D } from './dropout2d';
 import { SeedSequence } from './init';
 import { InputSizeCheck } from './input_check';
 import { FEATURE_LAYER } from './views';
@@ -26,7 +27,7 @@ import { relu, torchBatchNorm, torchConv2d } from './torch_layers';
  * Aux head (`aux: true`, semseg's training-only head on layer3): 3×3 conv (→256w, no bias) → BN → ReLU → Dropout2d
  *   → 1×1 conv (→ classes) → bilinear to 301 → its own four output convs (`aux_pos_output`…) → `aux_maps`
  *   [B,300,300,4]; the model's outputs are then `[maps, aux_maps]`; `inferenceModel` drops the aux output.
- * Dropout2d (whole channels, p = `dropout`, default 0.1) is a tfjs Dropout with noise shape [B,1,1,C].
+ * Dropout2d (whole channels, p = `dropout`, default 0.1) is dropout2d.ts's seeded layer (reproducible runs).
  */
 export interface PspnetOptions {
   depth: ResNetDepth;
@@ -90,7 +91,7 @@ export function buildPspnet(opts: PspnetOptions): tf.LayersModel {
     let h = torchConv2d(from, { name: `${prefix}_conv`, filters: channels, kernel: 3, padding: 1, bias: false, init, seed: seeds.next() });
     const features = relu(torchBatchNorm(h, `${prefix}_bn`), featureName);
     h = features;
-    if (opts.dropout > 0) h = dropout2d(h, opts.dropout, `${prefix}_dropout`);
+    if (opts.dropout > 0) h = new Dropout2D({ name: `${prefix}_dropout`, rate: opts.dropout, seed: seeds.next() }).apply(h) as ST;
     // semseg leaves the classifier at PyTorch's default init (see init.ts: He init here starts with a loss near 50);
     // the report's four output convs are plain nn.Conv2d too (with glorot there the first epoch's mean loss was 0.71, not 0.20)
     h = torchConv2d(h, { name: `${prefix}_logits`, filters: classes, kernel: 1, init: 'torchDefault', seed: seeds.next() });
@@ -109,13 +110,6 @@ export function buildPspnet(opts: PspnetOptions): tf.LayersModel {
 /** e.g. `pspnet_r50_w1`, `pspnet_r18_w0_25_aux`. */
 export function pspnetName(opts: Pick<PspnetOptions, 'depth' | 'widthMultiplier' | 'aux'>): string {
   return `pspnet_r${opts.depth}_w${String(opts.widthMultiplier).replace('.', '_')}${opts.aux ? '_aux' : ''}`;
-}
-
-/** PyTorch `Dropout2d(p)`: zeroes whole channels (noise shape [B,1,1,C]); identity at inference. */
-function dropout2d(x: ST, rate: number, name: string): ST {
-  // tfjs fills null noise-shape entries from the input's shape at call time
-  const noiseShape = [null, 1, 1, null] as unknown as number[];
-  return tf.layers.dropout({ name, rate, noiseShape }).apply(x) as ST;
 }
 
 /**

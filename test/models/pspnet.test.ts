@@ -1,11 +1,13 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { Dropout2D } from '../../lib/models/dropout2d';
 import { selectBackend } from '../../lib/backend/setup';
 import { ShapeError } from '../../lib/errors';
 import { PSP_BINS } from '../../lib/models/pspnet';
 import { assertInputSize, buildModel, describeModel, FEATURE_LAYER, featureModel, inferenceModel, pspnetParamCount } from '../../lib/models/registry';
 import { resnetParamCount } from '../../lib/models/resnet';
+import { trainStep } from '../../lib/train/step';
 import { pseudoRandom } from './helpers';
 
 before(async () => {
@@ -103,14 +105,54 @@ describe('PSPNet-ResNet', () => {
     model.dispose();
   });
 
-  test('Dropout2d drops whole channels (noise shape [B,1,1,C]) with p = dropout', () => {
+  test('Dropout2d drops whole channels with p = dropout, reproducibly, and only in training', () => {
     const model = buildModel({ ...SMALL, dropout: 0.25, aux: true });
-    for (const n of ['cls_dropout', 'aux_dropout']) {
-      const cfg = model.getLayer(n).getConfig();
-      assert.equal(cfg.rate, 0.25);
-      assert.deepEqual(cfg.noiseShape, [null, 1, 1, null]);
-    }
+    for (const n of ['cls_dropout', 'aux_dropout']) assert.equal(model.getLayer(n).getConfig().rate, 0.25);
     assert.throws(() => buildModel({ ...SMALL, dropout: 0 }).getLayer('cls_dropout'));
+
+    const x = tf.ones([2, 5, 5, 64]);
+    const masks = (seed: number) => {
+      const layer = new Dropout2D({ rate: 0.25, seed });
+      return [0, 1].map(() => tf.tidy(() => (layer.apply(x, { training: true }) as tf.Tensor).arraySync() as number[][][][]));
+    };
+    const [a1, a2] = masks(7);
+    const [b1] = masks(7);
+    assert.deepEqual(a1, b1, 'same seed, same call index → same mask');
+    assert.notDeepEqual(a1, a2, 'the next call draws a new mask');
+    for (const out of [a1, a2]) {
+      const kept = out.map((img) => img[0][0].map((v, c) => {
+        // whole channels: every pixel of a channel is dropped or kept together, kept ones scaled by 1/(1−p)
+        const vals = new Set(img.flatMap((row) => row.map((px) => px[c])));
+        assert.equal(vals.size, 1);
+        assert.ok(v === 0 || Math.abs(v - 1 / 0.75) < 1e-6);
+        return v !== 0;
+      }));
+      const dropped = kept.flat().filter((k) => !k).length / kept.flat().length;
+      assert.ok(dropped > 0.1 && dropped < 0.45, `dropped fraction ${dropped}`);
+    }
+    const inference = new Dropout2D({ rate: 0.25, seed: 1 }).apply(x) as tf.Tensor;
+    assert.equal(tf.tidy(() => tf.sub(inference, x).abs().max().dataSync()[0]), 0);
+    tf.dispose([x, inference]);
+  });
+});
+
+describe('reproducible training', () => {
+  test('the same seed gives the same losses step after step (dropout included)', async () => {
+    const x = tf.tensor4d(pseudoRandom(2 * 300 * 300, 11), [2, 300, 300, 1]);
+    const y = tf.tensor4d(pseudoRandom(2 * 300 * 300 * 4, 12).map((v) => Math.abs(v)), [2, 300, 300, 4]);
+    const run = async () => {
+      const model = buildModel({ ...SMALL, widthMultiplier: 0.0625, seed: 5 });
+      const opt = tf.train.adam(1e-3);
+      const losses: number[] = [];
+      for (let i = 0; i < 3; i++) losses.push((await trainStep(model, opt, { x, y })).loss);
+      opt.dispose();
+      model.dispose();
+      return losses;
+    };
+    const [a, b] = [await run(), await run()];
+    assert.deepEqual(a, b);
+    assert.notEqual(a[0], a[2], 'the model trains');
+    tf.dispose([x, y]);
   });
 });
 
