@@ -69,7 +69,14 @@ async function tryBackend(choice: BackendName, env: NodeJS.ProcessEnv): Promise<
         require('@tensorflow/tfjs-backend-wasm');
         // opt-in multi-threaded build (GRASPLAB_WASM_THREADS=n), see wasm_threads.ts
         const threads = wasmThreadsFromEnv(env);
-        if (threads !== undefined) await registerThreadedWasm(threads);
+        if (threads !== undefined) {
+          // a failing threaded build must not send training to the ~50x slower cpu backend: keep the stock wasm build
+          try {
+            await registerThreadedWasm(threads);
+          } catch (e) {
+            console.warn(`grasplab: GRASPLAB_WASM_THREADS=${threads}: the threaded wasm build failed (${firstLine(e)}); using the single-threaded build`);
+          }
+        }
         if (!(await tf.setBackend('wasm'))) return 'setBackend(wasm) failed';
         registerWasmGradientKernels();
         return undefined;

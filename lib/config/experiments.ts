@@ -33,6 +33,7 @@ export const experiments = {
   teacher: (p: Profile): ExperimentSpec => ({
     name: 'kd-teacher',
     model: { name: 'pspnet', resnetDepth: p.teacher.depth, widthMultiplier: p.teacher.widthMultiplier },
+    epochs: p.teacher.epochs,
   }),
   /**
    * notebook 05: the student, alone or distilled. The student is the report's replacement network (notebook 03's
