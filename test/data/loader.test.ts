@@ -7,7 +7,7 @@ import * as path from 'path';
 import { selectBackend } from '../../lib/backend/setup';
 import { currentDataset } from '../../lib/config/paths';
 import { GraspDataset, openDataset } from '../../lib/data/dataset';
-import { BatchLoader, batchTensors } from '../../lib/data/loader';
+import { BatchLoader, batchTensors, RawSampleCache } from '../../lib/data/loader';
 import { splitEntries } from '../../lib/data/split';
 import { writeSyntheticDataset } from '../../lib/data/synthetic';
 import { drawTargets } from '../../lib/data/targets';
@@ -103,6 +103,27 @@ test('the raw-sample cache respects its byte budget', async () => {
   const b = await loader.nextBatch();
   tf.dispose([b.x, b.y]);
   assert.ok(loader.cachedBytes > 0 && loader.cachedBytes <= 2.5 * perSample, `${loader.cachedBytes} bytes`);
+});
+
+test('loaders sharing a cache decode each file once, and give the batches an unshared loader gives', async () => {
+  let loads = 0;
+  const counting: GraspDataset = { ...ds, load: (e) => { loads++; return ds.load(e); } };
+  const cache = new RawSampleCache(64 * 2 ** 20);
+  const batchOf = async (loader: BatchLoader) => {
+    const b = await loader.nextBatch();
+    const v = [b.x.dataSync().slice(), b.y.dataSync().slice()];
+    tf.dispose([b.x, b.y]);
+    return v;
+  };
+  const opts = (seed: number) => ({ batchSize: 6, preprocess: augmented, seed, shuffle: true });
+  const first = await batchOf(new BatchLoader(counting, ds.entries, { ...opts(1), cache }));
+  assert.equal(loads, 6);
+  const second = await batchOf(new BatchLoader(counting, ds.entries, { ...opts(2), cache }));
+  assert.equal(loads, 6, 'the second loader found every sample in the shared cache');
+  assert.ok(cache.bytes > 0);
+  const unshared = await batchOf(new BatchLoader(ds, ds.entries, { ...opts(2), cacheBytes: 0 }));
+  assert.deepEqual(second, unshared);
+  assert.notDeepEqual(first[0], second[0]);
 });
 
 test('bad loader options and samples throw ConfigError', () => {
