@@ -32,7 +32,7 @@ export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.Proces
   const candidates = forced ? [forced as BackendName] : ORDER;
   const skipped: string[] = [];
   for (const choice of candidates) {
-    const why = await tryBackend(choice, env);
+    const why = await withoutNewCrashHandlers(() => tryBackend(choice, env));
     if (why === undefined) {
       active = { backend: tf.getBackend(), choice, skipped };
       if (!opts.quiet) {
@@ -43,6 +43,26 @@ export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.Proces
     skipped.push(`${choice}: ${why}`);
   }
   throw new ConfigError(`no tfjs backend could be started: ${skipped.join('; ')}`);
+}
+
+/**
+ * Runs `f` and then removes the `uncaughtException` / `unhandledRejection` process listeners it added.
+ * Why: the wasm backend's emscripten glue (stock and threaded builds) installs listeners that rethrow every uncaught
+ * error. In a tslab kernel that turns errors tslab logs and survives into a dead kernel (seen: tslab's own zmq
+ * "Socket is busy writing" while publishing a status killed a 40-minute notebook run). Without them Node behaves as
+ * it would without the wasm backend: scripts still crash on uncaught errors, tslab still logs them.
+ */
+async function withoutNewCrashHandlers<T>(f: () => Promise<T>): Promise<T> {
+  const emitter = process as NodeJS.EventEmitter;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((e) => new Set(emitter.listeners(e)));
+  try {
+    return await f();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of emitter.listeners(e)) if (!before[i].has(l)) emitter.removeListener(e, l as (...a: unknown[]) => void);
+    });
+  }
 }
 
 /** The report of the last `selectBackend`, if any. */
