@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../errors';
-import { torchHeadModule } from './map_heads';
+import { torchHeadModule, torchHeadName } from './map_heads';
 import { NpyArray, readNpzFile } from './npz';
 
 /**
@@ -67,13 +67,13 @@ export function loadTorchStateDict(model: tf.LayersModel, stateDict: Map<string,
   const assignments: Array<{ layer: tf.layers.Layer; values: tf.Tensor[] }> = [];
   const covered = new Set<tf.layers.Layer>();
   // fused output heads: layer name → per-channel HWIO kernels [k,k,C,1] and biases
-  const heads = new Map<string, { kernels: (Float32Array | undefined)[]; biases: (number | undefined)[]; kernelShape?: number[]; modules: string[] }>();
+  const heads = new Map<string, { kernels: (Float32Array | undefined)[]; biases: (number | undefined)[] }>();
   for (const [mod, params] of byModule) {
     const layerName = mod.replace(/\./g, '_');
     const head = torchHeadModule(layerName);
     if (head && hasLayer(model, head.layer) && !hasLayer(model, layerName)) {
       const layer = model.getLayer(head.layer);
-      const [kh, kw, cin, filters] = layer.weights[0].shape as number[];
+      const [kh, kw, cin] = layer.weights[0].shape as number[];
       const extra = [...params.keys()].filter((p) => p !== 'weight' && p !== 'bias');
       if (extra.length) throw new DataFormatError(source, `state-dict keys ${extra.map((p) => `'${mod}.${p}'`).join(', ')} match no weight of output head '${mod}'`);
       const w = params.get('weight');
@@ -81,11 +81,9 @@ export function loadTorchStateDict(model: tf.LayersModel, stateDict: Map<string,
       if (!w || !b) throw new DataFormatError(source, `output head '${mod}' needs both '${mod}.weight' and '${mod}.bias'`);
       const kernel = toTfLayout(w, [kh, kw, cin, 1], 'Conv2D', 'kernel', `${mod}.weight`, source);
       const bias = toTfLayout(b, [1], 'Conv2D', 'bias', `${mod}.bias`, source);
-      const entry = heads.get(head.layer) ?? { kernels: [], biases: [], modules: [] };
+      const entry = heads.get(head.layer) ?? { kernels: [], biases: [] };
       entry.kernels[head.channel] = kernel.dataSync() as Float32Array;
       entry.biases[head.channel] = bias.dataSync()[0];
-      entry.kernelShape = [kh, kw, cin, filters];
-      entry.modules[head.channel] = mod;
       tf.dispose([kernel, bias]);
       heads.set(head.layer, entry);
       loaded.push(`${mod}.weight`, `${mod}.bias`);
@@ -116,17 +114,16 @@ export function loadTorchStateDict(model: tf.LayersModel, stateDict: Map<string,
     covered.add(layer);
   }
   for (const [layerName, h] of heads) {
-    const [kh, kw, cin, filters] = h.kernelShape!;
+    const layer = model.getLayer(layerName);
+    const [kh, kw, cin, filters] = layer.weights[0].shape as number[];
     const absent = [...Array(filters).keys()].filter((c) => !h.kernels[c]);
     if (absent.length) {
-      const prefix = layerName.slice(0, -'maps'.length);
       assignments.forEach((a) => tf.dispose(a.values));
-      throw new DataFormatError(source, `the state dict has no ${absent.map((c) => `'${prefix}${['pos', 'cos', 'sin', 'width'][c]}_output'`).join(', ')} for the output layer '${layerName}'`);
+      throw new DataFormatError(source, `the state dict has no ${absent.map((c) => `'${torchHeadName(layerName, c)}'`).join(', ')} for the output layer '${layerName}'`);
     }
     // interleave the per-head [k,k,C,1] kernels into HWIO [k,k,C,filters]
     const kernel = new Float32Array(kh * kw * cin * filters);
     for (let c = 0; c < filters; c++) h.kernels[c]!.forEach((v, i) => (kernel[i * filters + c] = v));
-    const layer = model.getLayer(layerName);
     assignments.push({ layer, values: [tf.tensor(kernel, [kh, kw, cin, filters]), tf.tensor(h.biases as number[], [filters])] });
     covered.add(layer);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { MAP_CHANNELS, type MapName } from '../types';
+import { MAP_CHANNELS } from '../types';
 import { InitName, makeInitializer } from './init';
 
 /**
@@ -34,12 +34,19 @@ export function mapHeads(x: tf.SymbolicTensor, opts: { kernel: number; init: Ini
   return out;
 }
 
+/** The PyTorch module name of filter `channel` of the fused head layer `<prefix>maps`, e.g. ('aux_maps', 3) → `aux_width_output`. */
+export function torchHeadName(layer: string, channel: number): string {
+  return `${layer.slice(0, -'maps'.length)}${MAP_CHANNELS[channel]}_output`;
+}
+
 /**
  * Which fused head a PyTorch module name belongs to: `pos_output` → { layer: 'maps', channel: 0 },
  * `aux_width_output` → { layer: 'aux_maps', channel: 3 }; undefined for other modules.
  */
 export function torchHeadModule(layerName: string): { layer: string; channel: number } | undefined {
-  const m = /^(.*?)(pos|cos|sin|width)_output$/.exec(layerName);
-  if (!m) return undefined;
-  return { layer: `${m[1]}maps`, channel: MAP_CHANNELS.indexOf(m[2] as MapName) };
+  for (const [channel, name] of MAP_CHANNELS.entries()) {
+    const suffix = `${name}_output`;
+    if (layerName.endsWith(suffix)) return { layer: `${layerName.slice(0, -suffix.length)}maps`, channel };
+  }
+  return undefined;
 }

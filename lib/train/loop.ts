@@ -170,7 +170,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   if (preciseBn && !calibrationData) {
     throw new ConfigError('fit: preciseBn needs its own `data` factory when the training data is a single endless source');
   }
-  const fingerprint = makeFingerprint(opts, stepsPerEpoch, optimizerCfg, schedule);
+  const fingerprint = makeFingerprint(opts, stepsPerEpoch, optimizerCfg, schedule, preciseBn?.batches ?? null);
   const totalSteps = epochs * stepsPerEpoch;
 
   // ---- start or resume
@@ -370,6 +370,7 @@ function makeFingerprint(
   batchesPerEpoch: number,
   optimizer: OptimizerConfig,
   schedule: LrSchedule,
+  preciseBnBatches: number | null,
 ): Record<string, unknown> {
   return JSON.parse(
     JSON.stringify({
@@ -382,7 +383,7 @@ function makeFingerprint(
       auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT,
       teacher: opts.teacher ? opts.teacher.weights.map((w) => w.shape.join('x')).join(',') : null,
       kd: opts.teacher ? (opts.kd ?? null) : null,
-      preciseBn: opts.preciseBn && opts.preciseBn.batches > 0 && batchNormLayers(opts.model).length > 0 ? opts.preciseBn.batches : null,
+      preciseBn: preciseBnBatches,
       config: opts.config ?? {},
     }),
   );
