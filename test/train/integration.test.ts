@@ -1,9 +1,9 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../../lib/backend/setup';
+import { useTempResultsDir } from '../helpers/results_dir';
 import { openDataset } from '../../lib/data/dataset';
 import { BatchLoader } from '../../lib/data/loader';
 import { splitEntries } from '../../lib/data/split';
@@ -18,21 +18,13 @@ import { S, tinyModel } from './tiny';
 
 /** The training loop wired to the real loader and evaluator (as the notebooks do), on a few synthetic scenes. */
 
-let tmp: string;
-const savedEnv = process.env.GRASPLAB_RESULTS_DIR;
+const tempDir = useTempResultsDir('grasplab-train-int-', 'results');
 before(async () => {
   await selectBackend({ quiet: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-train-int-'));
-  process.env.GRASPLAB_RESULTS_DIR = path.join(tmp, 'results');
-});
-after(() => {
-  if (savedEnv === undefined) delete process.env.GRASPLAB_RESULTS_DIR;
-  else process.env.GRASPLAB_RESULTS_DIR = savedEnv;
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('fit with BatchLoader per epoch and evaluateModel as validation (aux model)', async () => {
-  const dir = path.join(tmp, 'synthetic');
+  const dir = path.join(tempDir(), 'synthetic');
   await writeSyntheticDataset(dir, { count: 6, seed: 3 });
   const ds = await openDataset({ kind: 'synthetic', dir });
   const split = splitEntries(ds.entries, { mode: 'image', trainFraction: 0.67, seed: 1 });
@@ -71,7 +63,7 @@ test('lib/models networks: KD GG-CNN2 → GG-CNN with the default head_features 
 
 test('lib/models PSPNet with aux head: checkpoint round trip gives identical outputs', async () => {
   const model = buildModel({ name: 'pspnet', resnetDepth: 18, widthMultiplier: 0.0625, aux: true, seed: 4 });
-  const dir = path.join(tmp, 'psp');
+  const dir = path.join(tempDir(), 'psp');
   await saveModel(model, dir);
   const loaded = await loadModel(dir);
   const x = tf.randomNormal([1, 300, 300, 1], 0, 0.3, 'float32', 3);

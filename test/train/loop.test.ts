@@ -1,10 +1,10 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/setup';
+import { useTempResultsDir } from '../helpers/results_dir';
 import { Rng } from '../../lib/data/random';
 import { ConfigError, TrainingDivergedError } from '../../lib/errors';
 import { loadModel } from '../../lib/train/checkpoint';
@@ -14,17 +14,9 @@ import { consoleProgress, type ProgressEvent } from '../../lib/train/progress';
 import { learningRateAt } from '../../lib/train/schedule';
 import { fakeBatch, fakeSource, maxAbsDiff, tinyModel, weightValues } from './tiny';
 
-let tmp: string;
-const savedEnv = process.env.GRASPLAB_RESULTS_DIR;
+useTempResultsDir('grasplab-loop-');
 before(async () => {
   await selectBackend({ quiet: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-loop-'));
-  process.env.GRASPLAB_RESULTS_DIR = tmp;
-});
-after(() => {
-  if (savedEnv === undefined) delete process.env.GRASPLAB_RESULTS_DIR;
-  else process.env.GRASPLAB_RESULTS_DIR = savedEnv;
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** Validation stand-in: a deterministic score that rises as the loss on a fixed batch falls. */

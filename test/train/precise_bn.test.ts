@@ -1,10 +1,8 @@
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/setup';
+import { useTempResultsDir } from '../helpers/results_dir';
 import { Rng } from '../../lib/data/random';
 import { ConfigError } from '../../lib/errors';
 import { fit, type BatchSource } from '../../lib/train/loop';
@@ -12,17 +10,9 @@ import { batchNormLayers, recomputeBatchNormStats } from '../../lib/train/precis
 import { trainStep, type TrainBatch } from '../../lib/train/step';
 import { fakeBatch, fakeSource, maxAbsDiff, tinyModel } from './tiny';
 
-let tmp: string;
-const savedEnv = process.env.GRASPLAB_RESULTS_DIR;
+useTempResultsDir('grasplab-precise-bn-');
 before(async () => {
   await selectBackend({ quiet: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-precise-bn-'));
-  process.env.GRASPLAB_RESULTS_DIR = tmp;
-});
-after(() => {
-  if (savedEnv === undefined) delete process.env.GRASPLAB_RESULTS_DIR;
-  else process.env.GRASPLAB_RESULTS_DIR = savedEnv;
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** A source that yields copies of one batch, counting reads. */
