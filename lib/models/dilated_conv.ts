@@ -9,7 +9,7 @@ import { InitName, makeInitializer } from './init';
  * "Error in gradient for op Conv2D. The dilation rates ... not yet supported in gradients"). The forward pass here
  * IS tf.conv2d with dilations (XNNPACK on wasm runs it as fast as an undilated conv); the gradient is supplied
  * with tf.customGrad from two ops that do have kernels everywhere:
- *   dx = conv2d(pad(dy, d·(k−1)−p), W flipped in space and transposed in channels, dilation d)   (full correlation)
+ *   dx = conv2d(pad(dy, d·(k−1)−p), W flipped in space and transposed in channels, dilation d)   (H×W outputs only)
  *   dW[u,v] = xpadᵀ[taps shifted by d·u, d·v] · dy  (one matMul per kernel tap)
  * The space-to-batch rewrite (TF's atrous_conv2d: spaceToBatchND → conv → batchToSpaceND) is also trainable but
  * its 6-D transposes made PSPNet-R34's forward 3× slower on wasm; the tests use it as an independent reference.
@@ -135,16 +135,23 @@ function conv2dPadded(x: tf.Tensor4D, w: tf.Tensor4D, d: number, p: number): tf.
   });
 }
 
-/** dL/dx: the full correlation of dy with the spatially flipped, channel-transposed kernel, cut to x's size. */
+/**
+ * dL/dx: the correlation of dy with the spatially flipped, channel-transposed kernel (dilation d) over dy padded by
+ * q = d(k−1) − p on each side, which lands exactly on x's H×W (no rows computed only to be cut away; with PyTorch's
+ * "same" padding q = p). A padding larger than the dilated kernel (q < 0) crops dy instead.
+ */
 function dilatedConvInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, d: number, p: number, xShape: number[]): tf.Tensor4D {
   return tf.tidy(() => {
-    const [, h, wd] = xShape;
     const k = w.shape[0];
     const wFlip = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [k,k,F,C]
-    // padding dy by d(k−1) gives the gradient w.r.t. the zero-padded input; keep the interior (rows p … p+H)
-    const full = d * (k - 1);
-    const dxp = tf.conv2d(tf.pad(dy, [[0, 0], [full, full], [full, full], [0, 0]]), wFlip, 1, 'valid', 'NHWC', [d, d]);
-    return tf.slice(dxp, [0, p, p, 0], [-1, h, wd, -1]);
+    const q = d * (k - 1) - p;
+    const src = q >= 0 ? dy : (tf.slice(dy, [0, -q, -q, 0], [-1, dy.shape[1] + 2 * q, dy.shape[2] + 2 * q, -1]) as tf.Tensor4D);
+    const pad = Math.max(q, 0);
+    const dx = tf.conv2d(src, wFlip, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'NHWC', [d, d]);
+    if (dx.shape[1] !== xShape[1] || dx.shape[2] !== xShape[2]) {
+      throw new ShapeError(`dilated conv input gradient: got [${dx.shape}] for x [${xShape}] (k ${k}, d ${d}, p ${p})`);
+    }
+    return dx;
   });
 }
 
