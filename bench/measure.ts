@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import * as os from 'os';
 import { selectBackend } from '../lib/backend/setup';
 import { useFastWasmKernels } from '../lib/backend/wasm_kernels';
 import { BenchModelSpec, buildBenchModel } from './models';
@@ -36,7 +37,10 @@ export interface MeasureResult {
   batch: number;
   source: string;
   trainStep: string;
+  /** tfjs countParams (trainable + BN moving statistics) */
   params: number;
+  /** trainable parameters, as PyTorch counts them (describeModel) */
+  trainableParams?: number;
   flops?: number;
   /** ms per image, batch 1 */
   forward1?: Summary;
@@ -59,6 +63,8 @@ export interface MeasureResult {
   /** top kernels of one profiled training step: [name, ms, calls] */
   kernels?: [string, number, number][];
   notes: string[];
+  /** 1/5/15-minute load averages when the measurement ended (other processes competing for the cores) */
+  loadavg?: number[];
 }
 
 interface MemSnap {
@@ -81,7 +87,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
   });
   if (task.variant === 'stock') useFastWasmKernels(false);
 
-  const { model, source, flops } = buildBenchModel(task.spec, task.inputSize);
+  const { model, source, flops, trainableParams } = buildBenchModel(task.spec, task.inputSize);
   const S = task.inputSize;
   const result: MeasureResult = {
     model: task.spec.id,
@@ -93,6 +99,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     source,
     trainStep: '',
     params: model.countParams(),
+    trainableParams,
     flops,
     memory: { peakRssMB: 0, tensors: 0, tensorMB: 0 },
     notes,
@@ -151,6 +158,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
   }
   result.memory.wasmHeapMB = wasmHeapMB();
   result.memory.peakRssMB = (process.resourceUsage().maxRSS * 1024) / MB;
+  result.loadavg = os.loadavg().map((l) => Math.round(l * 100) / 100);
   return result;
 
   async function measureTraining(): Promise<void> {
