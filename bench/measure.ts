@@ -48,6 +48,11 @@ export interface MeasureResult {
   forwardB?: Summary;
   /** ms per optimiser step, batch `batch` */
   trainB?: Summary;
+  /**
+   * CPU ms per optimiser step (process.cpuUsage, all threads of the process): on a busy machine the
+   * single-threaded build's CPU time stays close to its wall time on a quiet one, while wall time stretches.
+   */
+  trainCpuB?: Summary;
   memory: {
     /** peak resident set size of the process, MB */
     peakRssMB: number;
@@ -168,6 +173,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     const x = tf.randomUniform([task.batch, S, S, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.randomUniform([task.batch, S, S, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
     const samples: number[] = [];
+    const cpuSamples: number[] = [];
     const leak: NonNullable<MeasureResult['leak']> = { checked: false };
     const total = Math.max(task.warmup + task.repeats, task.leakSteps);
     let done = 0;
@@ -177,13 +183,19 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
         break;
       }
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await step(model, optimizer, x, y);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       done = i;
-      if (i > task.warmup && samples.length < task.repeats) samples.push(ms);
+      if (i > task.warmup && samples.length < task.repeats) {
+        samples.push(ms);
+        cpuSamples.push((cpu.user + cpu.system) / 1000);
+      }
       if (i === 10) leak.after10 = memSnap();
     }
     result.trainB = samples.length ? summarize(samples) : undefined;
+    result.trainCpuB = cpuSamples.length ? summarize(cpuSamples) : undefined;
     if (task.leakSteps > 10 && done >= task.leakSteps && leak.after10) {
       leak.afterN = memSnap();
       leak.steps = done;

@@ -42,6 +42,8 @@ export interface TorchResult {
   forward1?: Summary;
   forwardB?: Summary;
   trainB?: Summary;
+  /** CPU ms per training step (all threads) */
+  trainCpuB?: Summary;
   /** load averages when the twin finished */
   loadavg?: number[];
 }
@@ -70,13 +72,14 @@ export function runTorchTwin(t: TorchTask, env: NodeJS.ProcessEnv = process.env)
     const err = (child.stderr ?? '').trim().split('\n').slice(-2).join(' | ');
     return { model: t.model, threads: t.threads, skipped: `twin failed (exit ${child.status}): ${err.slice(0, 300)}` };
   }
-  const raw = JSON.parse(line.slice('TORCH_RESULT '.length)) as Omit<TorchResult, 'forward1' | 'forwardB' | 'trainB'> &
-    { forward1?: number[]; forwardB?: number[]; trainB?: number[] };
+  const raw = JSON.parse(line.slice('TORCH_RESULT '.length)) as Omit<TorchResult, 'forward1' | 'forwardB' | 'trainB' | 'trainCpuB'> &
+    { forward1?: number[]; forwardB?: number[]; trainB?: number[]; trainCpuB?: number[] };
   return {
     ...raw,
     forward1: raw.forward1 ? summarize(raw.forward1) : undefined,
     forwardB: raw.forwardB ? summarize(raw.forwardB) : undefined,
     trainB: raw.trainB ? summarize(raw.trainB) : undefined,
+    trainCpuB: raw.trainCpuB ? summarize(raw.trainCpuB) : undefined,
     loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
@@ -92,14 +95,15 @@ export interface VsTorchRow {
   threads: number;
   paramsEqual: boolean;
   params: { grasplab: number; pytorch: number };
-  ratio: { forward1?: number; forwardB?: number; trainB?: number };
+  /** trainCpuB: ratio of CPU time per step (all threads), less disturbed by other processes than wall time */
+  ratio: { forward1?: number; forwardB?: number; trainB?: number; trainCpuB?: number };
   ms: { grasplab: { forward1?: number; forwardB?: number; trainB?: number }; pytorch: { forward1?: number; forwardB?: number; trainB?: number } };
   /** forward at batch B and training step at batch B (training = 3 × forward FLOPs) */
   gflops: { grasplab: { forwardB?: number; trainB?: number }; pytorch: { forwardB?: number; trainB?: number } };
 }
 
 /** Trainable parameters of a bench result (MeasureResult.params is tfjs's countParams, which adds BN statistics). */
-type Ours = Pick<MeasureResult, 'model' | 'threads' | 'batch' | 'flops' | 'forward1' | 'forwardB' | 'trainB'> & { trainableParams?: number; params: number };
+type Ours = Pick<MeasureResult, 'model' | 'threads' | 'batch' | 'flops' | 'forward1' | 'forwardB' | 'trainB' | 'trainCpuB'> & { trainableParams?: number; params: number };
 
 export function compareWithTorch(ours: Ours[], torch: TorchOutcome[]): VsTorchRow[] {
   const rows: VsTorchRow[] = [];
@@ -115,7 +119,7 @@ export function compareWithTorch(ours: Ours[], torch: TorchOutcome[]): VsTorchRo
       threads: torchThreadsFor(o.threads),
       paramsEqual: ourParams === t.params,
       params: { grasplab: ourParams, pytorch: t.params },
-      ratio: { forward1: r(o.forward1, t.forward1), forwardB: r(o.forwardB, t.forwardB), trainB: r(o.trainB, t.trainB) },
+      ratio: { forward1: r(o.forward1, t.forward1), forwardB: r(o.forwardB, t.forwardB), trainB: r(o.trainB, t.trainB), trainCpuB: r(o.trainCpuB, t.trainCpuB) },
       ms: {
         grasplab: { forward1: o.forward1?.median, forwardB: o.forwardB?.median, trainB: o.trainB?.median },
         pytorch: { forward1: t.forward1?.median, forwardB: t.forwardB?.median, trainB: t.trainB?.median },
@@ -131,12 +135,12 @@ export function compareWithTorch(ours: Ours[], torch: TorchOutcome[]): VsTorchRo
 
 /** The comparison as a text table. */
 export function formatComparison(rows: VsTorchRow[], batch: number): string {
-  const head = ['model', 'threads', 'params equal', 'fwd b1 ratio', `fwd b${batch} ratio`, `train b${batch} ratio`,
+  const head = ['model', 'threads', 'params equal', 'fwd b1 ratio', `fwd b${batch} ratio`, `train b${batch} ratio`, 'train CPU-time ratio',
     `train ms ours / torch`, `fwd b${batch} GFLOP/s ours / torch`, `train GFLOP/s ours / torch`];
   const f = (v?: number, d = 0) => (v === undefined ? '—' : v.toFixed(d));
   const table = [head, ...rows.map((r) => [
     r.model, String(r.threads), r.paramsEqual ? `yes (${r.params.grasplab})` : `NO: ${r.params.grasplab} vs ${r.params.pytorch}`,
-    f(r.ratio.forward1, 2), f(r.ratio.forwardB, 2), f(r.ratio.trainB, 2),
+    f(r.ratio.forward1, 2), f(r.ratio.forwardB, 2), f(r.ratio.trainB, 2), f(r.ratio.trainCpuB, 2),
     `${f(r.ms.grasplab.trainB)} / ${f(r.ms.pytorch.trainB)}`,
     `${f(r.gflops.grasplab.forwardB, 1)} / ${f(r.gflops.pytorch.forwardB, 1)}`,
     `${f(r.gflops.grasplab.trainB, 1)} / ${f(r.gflops.pytorch.trainB, 1)}`,

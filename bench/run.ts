@@ -188,18 +188,18 @@ function runChild(task: MeasureTask): ChildResult {
 
 function printTable(results: ChildResult[], o: Options): void {
   const rows: string[][] = [[
-    'model', 'backend', 'params', 'GFLOP/img', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`,
+    'model', 'backend', 'params', 'GFLOP/img', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`, 'train CPU ms',
     'peak RSS MB', 'train peak tensor MB', 'wasm heap MB', 'leak check',
   ]];
   for (const r of results) {
     const be = label(r);
     if ('error' in r) {
-      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '', '']);
+      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const leak = !r.leak ? '—' : r.leak.checked ? (r.leak.ok ? `ok (${r.leak.steps} steps)` : 'LEAK') : '—';
     rows.push([
-      r.model, be, String(r.params), r.flops ? (r.flops / 1e9).toFixed(1) : '—', formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB),
+      r.model, be, String(r.params), r.flops ? (r.flops / 1e9).toFixed(1) : '—', formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB), formatSummary(r.trainCpuB),
       r.memory.peakRssMB.toFixed(0), r.memory.trainPeakTensorMB?.toFixed(0) ?? '—', r.memory.wasmHeapMB?.toFixed(0) ?? '—', leak,
     ]);
   }

@@ -27,11 +27,11 @@ test('the PyTorch twins have exactly the parameter count of grasplab models (GG-
 test('compareWithTorch: ratios are grasplab/PyTorch medians, GFLOP/s count a training step as 3 forward passes', () => {
   const s = (median: number) => ({ median, min: median, max: median, spread: 0, n: 1, samples: [median] });
   const rows = compareWithTorch(
-    [{ model: 'm', threads: 0, batch: 8, flops: 1e9, params: 12, trainableParams: 10, forward1: s(20), forwardB: s(10), trainB: s(3000) }],
-    [{ model: 'm', threads: 1, torch: 'x', params: 10, batch: 8, inputSize: 300, forward1: s(10), forwardB: s(5), trainB: s(1000) }],
+    [{ model: 'm', threads: 0, batch: 8, flops: 1e9, params: 12, trainableParams: 10, forward1: s(20), forwardB: s(10), trainB: s(3000), trainCpuB: s(2900) }],
+    [{ model: 'm', threads: 1, torch: 'x', params: 10, batch: 8, inputSize: 300, forward1: s(10), forwardB: s(5), trainB: s(1000), trainCpuB: s(1450) }],
   );
   assert.equal(rows.length, 1);
-  assert.deepEqual(rows[0].ratio, { forward1: 2, forwardB: 2, trainB: 3 });
+  assert.deepEqual(rows[0].ratio, { forward1: 2, forwardB: 2, trainB: 3, trainCpuB: 2 });
   assert.equal(rows[0].paramsEqual, true);
   // forward: 1 GFLOP per image in 10 ms → 100 GFLOP/s; training: 3 × 8 GFLOP in 3 s → 8 GFLOP/s
   assert.equal(rows[0].gflops.grasplab.forwardB, 100);
