@@ -20,7 +20,8 @@ test('a horizontal rectangle fills its centre third: pos 1, cos 1, sin 0, width 
   assert.equal(at(m.cos, 50, 60), 1);
   assert.equal(at(m.sin, 50, 60), 0);
   assert.ok(Math.abs(at(m.width, 50, 60) - 60 / 150) < 1e-6);
-  assert.equal(at(m.cos, 0, 0), 0);
+  // ggcnn's cos target is cos(2·0) = 1 wherever no rectangle sets an angle (its angle map starts at 0)
+  assert.equal(at(m.cos, 0, 0), 1);
   assert.equal(count(m.width), 21 * 21);
 });
 
