@@ -5,7 +5,7 @@ import { DataFormatError } from '../errors';
 import { readDepthTiff } from './tiff';
 import { readPcdDepth } from './pcd';
 import { isMissing } from './image';
-import { pyRound } from './ggcnn_rect';
+import { pyRound } from '../py_math';
 
 /**
  * Cornell grasping dataset on disk (also the format of grasplab's synthetic set):

@@ -13,15 +13,6 @@ import { mapRect, rectAngle, rectFromGrasp, rectLength, rectWidth } from './gras
  * truncation lands on the same side.
  */
 
-/** Python 3's `round(x)` for a float: nearest integer, ties to even. */
-export function pyRound(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f; // exact for |x| < 2^52
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
-
 /** `astype(int)` of every coordinate (truncation toward zero). */
 export function truncRect(r: GraspRectPoints): GraspRectPoints {
   return mapRect(r, (p) => [Math.trunc(p[0]), Math.trunc(p[1])]);

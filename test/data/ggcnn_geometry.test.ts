@@ -8,7 +8,8 @@ import { parseJacquardGrasps } from '../../lib/data/jacquard';
 import { createImage } from '../../lib/data/image';
 import { preprocessAt } from '../../lib/data/preprocess';
 import { drawTargets } from '../../lib/data/targets';
-import { ggcnnRectsCenter, pyRound } from '../../lib/data/ggcnn_rect';
+import { ggcnnRectsCenter } from '../../lib/data/ggcnn_rect';
+import { pyRound } from '../../lib/py_math';
 
 /**
  * Rectangles and target maps computed by dougsm/ggcnn's own GraspRectangles (commit 0c50aa7) with the call sequence

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { GraspRectPoints, Image2D, Point, RawSample } from '../../lib/types';
 import { parseCornellGrasps } from '../../lib/data/cornell';
-import { pyRound } from '../../lib/data/ggcnn_rect';
+import { pyRound } from '../../lib/py_math';
 import {
   createImage,
   imageStats,

@@ -1,4 +1,4 @@
-import { pyRound } from '../../lib/data/ggcnn_rect';
+import { pyRound } from '../../lib/py_math';
 import type { GraspRectPoints } from '../../lib/types';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
