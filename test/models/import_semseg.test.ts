@@ -51,6 +51,22 @@ describe('semseg module names', () => {
     assert.equal(SEMSEG_NAMING.toLayer('fc'), null);
     assert.equal(SEMSEG_NAMING.toLayer('module.layer2.1.conv1'), 'layer2_1_conv1');
   });
+
+  test('depth is read from the blocks per layer and the block type; ResNet-152 is named as unsupported', () => {
+    const dict = (blocks: number[], bottleneck: boolean) => {
+      const sd = new Map<string, NpyArray>();
+      const a = (shape: number[]): NpyArray => ({ dtype: 'float32', shape, data: new Float32Array(shape.reduce((p, q) => p * q, 1)) });
+      blocks.forEach((n, l) => {
+        for (let b = 0; b < n; b++) for (const c of bottleneck ? ['conv1', 'conv2', 'conv3'] : ['conv1', 'conv2']) sd.set(`layer${l + 1}.${b}.${c}.weight`, a([l === 3 && c === 'conv1' ? 512 : 4, 4, 1, 1]));
+      });
+      return sd;
+    };
+    assert.equal(inferSemsegConfig(dict([3, 4, 23, 3], true)).depth, 101);
+    assert.equal(inferSemsegConfig(dict([3, 4, 6, 3], true)).depth, 50);
+    assert.equal(inferSemsegConfig(dict([3, 4, 6, 3], false)).depth, 34);
+    assert.equal(inferSemsegConfig(dict([3, 4, 23, 3], true)).widthMultiplier, 1);
+    assert.throws(() => inferSemsegConfig(dict([3, 8, 36, 3], true), 'r152.npz'), /r152\.npz: .*\[3, 8, 36, 3\].*ResNet-152/);
+  });
 });
 
 describe('loading semseg state dicts', () => {
