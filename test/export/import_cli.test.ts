@@ -10,7 +10,10 @@ import { readDepthFile } from '../../lib/export/depth_file';
 import { exportModel } from '../../lib/export/save';
 import { normaliseDepth } from '../../lib/data/image';
 import { encodeNpy, readNpyFile, writeNpyFile } from '../../lib/models/npz';
+import { buildModel } from '../../lib/models/registry';
+import { zipSync } from 'fflate';
 import { sharedPath, skipUnlessShared } from '../helpers/shared';
+import { semsegStateDict } from '../models/semseg_dict';
 
 const S = 300;
 let dir: string;
@@ -82,6 +85,30 @@ test('predict --maps-out writes the raw maps [S,S,4] (pos, cos, sin, width) for 
   writeNpyFile(path.join(dir, 'rgb.npy'), new Float32Array(S * S * 3), [S, S, 3]);
   assert.match((await cli(['predict', '--model', modelDir, path.join(dir, 'rgb.npy')], 1)).stderr, /rgb\.npy: array of shape \(300, 300, 3\) is not one image/);
   model.dispose();
+});
+
+test('CLI: import --backbone-only of a pretrained-ResNet dict (semseg names, fc) reports the keys used and the layers left as initialised', { timeout: 120_000 }, async () => {
+  const src = buildModel({ name: 'pspnet', resnetDepth: 18, widthMultiplier: 0.0625, seed: 2 });
+  const stem: Record<string, string> = { '0': 'conv1', '1': 'bn1', '3': 'conv2', '4': 'bn2', '6': 'conv3', '7': 'bn3' };
+  const members: Record<string, Uint8Array> = {};
+  for (const [k, v] of semsegStateDict(src)) {
+    const m = /^layer0\.(\d)\.(.+)$/.exec(k);
+    const name = m ? `${stem[m[1]]}.${m[2]}` : /^layer[1-4]\./.test(k) ? k : undefined;
+    if (name && v.data instanceof Float32Array) members[`${name}.npy`] = encodeNpy(v.data, v.shape);
+  }
+  members['fc.weight.npy'] = encodeNpy(new Float32Array(10 * 32), [10, 32]);
+  members['fc.bias.npy'] = encodeNpy(new Float32Array(10), [10]);
+  const file = path.join(dir, 'resnet18.npz');
+  fs.writeFileSync(file, zipSync(members));
+  src.dispose();
+  assert.match((await cli(['import', '--from', file, '--model', 'pspnet', '--out', path.join(dir, 'r18')], 1)).stderr, /backbone only.*--backbone-only/);
+  const r = (await cli(['import', '--from', file, '--model', 'pspnet', '--backbone-only', '--out', path.join(dir, 'r18')])).json;
+  assert.deepEqual([r.modelConfig.resnetDepth, r.modelConfig.widthMultiplier, r.modelConfig.aux], [18, 0.0625, false]);
+  assert.equal(r.usedKeys.length, Object.keys(members).length - 2);
+  assert.ok(r.usedKeys.includes('conv1.weight') && r.usedKeys.includes('layer4.1.bn2.running_var'));
+  assert.deepEqual(r.ignoredKeys.sort(), ['fc.bias', 'fc.weight']);
+  assert.ok(['conv0', 'cls_conv', 'cls_logits', 'maps', 'ppm_0_conv'].every((l) => r.layersLeftInitialised.includes(l)), r.layersLeftInitialised.join());
+  assert.ok(fs.existsSync(path.join(dir, 'r18', 'model.json')));
 });
 
 const TWIN = ['reference', 'pspnet_twin'];
