@@ -3,7 +3,7 @@ import { conv2DBackpropFilterWasm } from './conv2d_backprop_filter_wasm';
 import { conv2DBackpropInputWasm } from './conv2d_backprop_input_wasm';
 import { castWasm, concatWasm, identityWasm, sliceWasm, splitVWasm, tileWasm } from './wasm_copy_kernels';
 import { meanWasm, sumWasm } from './wasm_reduce_kernels';
-import { addWasm, meanSpatialWasm, multiplyWasm, subWasm, sumSpatialWasm } from './wasm_channel_kernels';
+import { meanSpatialWasm, sumSpatialWasm } from './wasm_spatial_reduce';
 import { transposeWasm } from './wasm_transpose';
 import { batchMatMulWasm } from './wasm_matmul';
 import { maxPoolGradWasm } from './wasm_pool_kernels';
@@ -23,8 +23,7 @@ import type { KernelArgs } from './wasm_kernel_calls';
  *  - Transpose (replaced): merged axes and at most two fast wasm transposes instead of wasm's slow generic path.
  *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
  *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
- *  - Multiply, Add, Sub with a per-channel vector (replaced): a 1x1 depthwise conv instead of wasm's per-element
- *    broadcast loop; Sum, Mean over batch and space: an HxW average pool (wasm_channel_kernels.ts).
+ *  - Sum, Mean over batch and space (replaced): an HxW average pool (wasm_spatial_reduce.ts).
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
 
@@ -47,9 +46,6 @@ const REPLACED: Record<string, Replacement> = {
   Cast: castWasm,
   Sum: (args, original) => sumSpatialWasm(args, original) ?? sumWasm(args, original),
   Mean: (args, original) => meanSpatialWasm(args, original) ?? meanWasm(args, original),
-  Multiply: multiplyWasm,
-  Add: addWasm,
-  Sub: subWasm,
   Transpose: transposeWasm,
   BatchMatMul: batchMatMulWasm,
   MaxPoolGrad: maxPoolGradWasm,
