@@ -7,7 +7,8 @@
  *                                                            (default: cores), then write claims.json and models/
  *   npx tsx scripts/reference.ts status [--jobs N]           done / running / remaining, CPU time, ETA
  *   npx tsx scripts/reference.ts claims                      rewrite claims.json, details.json and models/ from what is done
- *   npx tsx scripts/reference.ts table                       the README's claims table (markdown) from claims.json
+ *   npx tsx scripts/reference.ts table [--write-readme]      the claims table (markdown) from claims.json; --write-readme
+ *                                                            replaces README's block between the claims-table markers
  *   npx tsx scripts/reference.ts snapshot                    stage (git add -f) the resume points of unfinished runs,
  *                                                            before a working period ends
  *
@@ -202,12 +203,25 @@ async function main(argv: string[]): Promise<number> {
       await finalize(plan, profile);
       return 0;
     case 'table': {
+      const { values } = parseArgs({ args: rest, options: { 'write-readme': { type: 'boolean' } } });
       const claims = readClaims();
       if (!claims) {
         console.error(`no ${path.join(referenceDir(), 'claims.json')} yet: run \`npx tsx scripts/reference.ts run\` first`);
         return 1;
       }
-      console.log(claimsTable(claims, path.join(referenceDir(), 'details.json')));
+      const table = claimsTable(claims, path.join(referenceDir(), 'details.json'));
+      if (values['write-readme']) {
+        const readme = path.join(PROJECT_ROOT, 'README.md');
+        const text = fs.readFileSync(readme, 'utf8');
+        const re = /(<!-- claims-table:start -->\n)[\s\S]*?(<!-- claims-table:end -->)/;
+        if (!re.test(text)) {
+          console.error(`${readme}: no <!-- claims-table:start --> … <!-- claims-table:end --> block`);
+          return 1;
+        }
+        fs.writeFileSync(readme, text.replace(re, (_m, a: string, b: string) => `${a}${table}\n${b}`));
+        console.error(`README.md: claims table replaced`);
+      }
+      console.log(table);
       return 0;
     }
     case 'snapshot':

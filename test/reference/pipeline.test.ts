@@ -18,6 +18,9 @@ import { verifyClaims } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { verdict } from '../../lib/eval/verdict';
 import { checkClaimsFile, checkShippedGgcnn } from '../helpers/reference_checks';
+import { showClaimEvidence, validationCurve } from '../../lib/reference/evidence';
+import { referenceTeacherResult } from '../../lib/reference/teacher';
+import { experiments } from '../../lib/config/experiments';
 
 /**
  * The evidence pipeline end to end on the smoke profile with two seeds (2 training steps per run): plan → partial runs
@@ -133,6 +136,17 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   // from the verdict files, and the shipped GG-CNN scored through the CLI on the test split gives C1's baseline verdicts
   await checkClaimsFile(path.join(tmp, 'results'), { seeds: '1,2', strict: false });
   await checkShippedGgcnn(path.join(tmp, 'models', 'ggcnn-reference'), path.join(tmp, 'results'), profile.testImages);
+
+  // ---- what the notebooks do with it: the claim section, and notebook 05's shipped teacher (this profile's network)
+  const shown = showClaimEvidence('C4', { dir: path.join(tmp, 'results', 'reference') });
+  assert.equal(shown?.verdict, claims.claims[3].verdict);
+  assert.equal(showClaimEvidence('C1', { dir: path.join(tmp, 'nothing-here') }), undefined, 'no evidence: a message, no error');
+  assert.deepEqual(validationCurve(path.join(tmp, 'results', 'reference'), 'pspnet-s1')!.images, [profile.batchesPerEpoch * profile.batchSize]);
+  const teacher = await referenceTeacherResult(wb);
+  assert.ok(teacher, 'models/teacher-reference is the smoke profile\'s teacher network');
+  assert.equal(teacher.test!.total, profile.testImages);
+  assert.equal(experiments.student(profile, 'pixel', 1, teacher.name).name, 'kd-student-pixel-s1-t-teacher-reference');
+  teacher.model.dispose();
 });
 
 test('the runner script trains jobs in worker processes, resumable, and reports status', () => {
