@@ -9,8 +9,9 @@
  *   npx tsx scripts/reference.ts claims                      rewrite claims.json, details.json and models/ from what is done
  *   npx tsx scripts/reference.ts table [--write-readme]      the claims table (markdown) from claims.json; --write-readme
  *                                                            replaces README's block between the claims-table markers
- *   npx tsx scripts/reference.ts snapshot                    stage (git add -f) the resume points of unfinished runs,
- *                                                            before a working period ends
+ *   npx tsx scripts/reference.ts snapshot                    copy the resume points of unfinished runs to
+ *                                                            results/reference/resume/ and stage them (git add), before
+ *                                                            a working period ends; a fresh checkout resumes from them
  *
  * The profile is GRASPLAB_PROFILE (default here: reference); the synthetic data go to data/synthetic-<profile>
  * unless GRASPLAB_DATA_DIR is set. Exit codes: 0 ok, 1 failed, 2 bad usage.
@@ -33,11 +34,10 @@ import { currentCommit } from '../lib/reference/provenance';
 import { runPlan } from '../lib/reference/runner';
 import { shipModels } from '../lib/reference/ship';
 import { formatProgress, planProgress } from '../lib/reference/status';
-import { isDone, logFile, referenceDir, referenceRunDir } from '../lib/reference/store';
+import { isDone, logFile, referenceDir } from '../lib/reference/store';
 import { claimsTable } from '../lib/reference/table';
-import { runJob } from '../lib/reference/worker';
+import { runJob, snapshotResumePoint } from '../lib/reference/worker';
 import { consoleProgress } from '../lib/train/progress';
-import { LAST_DIR } from '../lib/train/loop';
 
 /** Decoded training scenes kept per worker (the reference set's 1,800 do not all fit; ~850 do). */
 const WORKER_CACHE_BYTES = 1024 * 2 ** 20;
@@ -165,19 +165,17 @@ function statusCommand(args: string[], plan: ReferencePlan, profile: Profile): n
 }
 
 function snapshotCommand(plan: ReferencePlan): number {
-  const paths: string[] = [];
-  for (const r of plan.runs) {
-    const dir = referenceRunDir(r.id);
-    if (!fs.existsSync(dir)) continue;
-    if (!isDone(r) && fs.existsSync(path.join(dir, LAST_DIR))) paths.push(path.join(dir, LAST_DIR));
-    paths.push(...['run.json', 'provenance.json'].map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f)));
-  }
+  const copied = plan.runs.filter((r) => !isDone(r) && snapshotResumePoint(r.id)).map((r) => r.id);
+  const paths = [path.join(referenceDir(), 'resume'), path.join(referenceDir(), 'runs')].filter((p) => fs.existsSync(p));
   if (!paths.length) {
     console.log('nothing to stage');
     return 0;
   }
-  execFileSync('git', ['add', '-f', '--', ...paths.map((p) => path.relative(PROJECT_ROOT, p))], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  console.log(`staged ${paths.length} paths (resume points of unfinished runs and their run.json); commit them to carry the runs into the next working period`);
+  // resume/ holds the copies; runs/ the finished runs' files and every run's run.json (last/ stays ignored)
+  execFileSync('git', ['add', '--all', '--', ...paths.map((p) => path.relative(PROJECT_ROOT, p))], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  console.log(copied.length
+    ? `resume points of ${copied.join(', ')} copied to ${path.relative(PROJECT_ROOT, path.join(referenceDir(), 'resume'))}/ and staged with the runs' files; commit them to carry the runs into the next working period`
+    : 'no unfinished run has a resume point; the runs\' files are staged');
   return 0;
 }
 

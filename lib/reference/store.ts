@@ -7,8 +7,9 @@ import type { ReferencePlan, ReferenceRun, VerdictSource } from './plan';
 
 /**
  * Where the evidence lives (under the results folder, so tests can point it at a temp dir):
- *   results/reference/runs/<id>/      run.json, test.json, best/ (committed once finished); last/ (resume point,
- *                                     git-ignored; `snapshot` stages it deliberately at the end of a working period)
+ *   results/reference/runs/<id>/      run.json, test.json, provenance.json, best/ (committed once finished); last/
+ *                                     (resume point, rewritten every epoch, git-ignored)
+ *   results/reference/resume/<id>/    a copy of an unfinished run's last/, made by `snapshot` for a deliberate commit
  *   results/reference/verdicts/<source>.json   per-image test verdicts of every finished run and export (committed)
  *   results/reference/claims.json     the claims C1–C5 (committed)
  *   results/reference/logs/<id>.log   worker output (git-ignored)
@@ -29,6 +30,15 @@ export function verdictsDir(): string {
 /** `pspnet-s1@uint8` → `verdicts/pspnet-s1.uint8.json`. */
 export function verdictFile(source: VerdictSource): string {
   return path.join(verdictsDir(), `${source.replace('@', '.')}.json`);
+}
+
+/**
+ * `results/reference/resume/<id>/`: a copy of an unfinished run's resume point, made by `snapshot` at the end of a
+ * working period and committed; a later checkout without the git-ignored `last/` resumes from it. Tracked files change
+ * only at a snapshot (the run's own `last/` is rewritten every epoch and stays ignored).
+ */
+export function resumeSnapshotDir(id: string): string {
+  return path.join(referenceDir(), 'resume', id);
 }
 
 export function claimsFile(): string {
@@ -109,7 +119,7 @@ export function planStatus(plan: ReferencePlan): JobStatus[] {
     if (done.has(run.id)) return { ...base, epochsDone: run.kind === 'compress' ? 1 : base.epochsDone, state: 'done' as const, test };
     if (workerPid(run.id)) return { ...base, state: 'running' as const };
     if (info?.status === 'failed' || info?.status === 'diverged') return { ...base, state: 'failed' as const, error: info.error };
-    if (fs.existsSync(path.join(dir, LAST_DIR)) || (info?.epochsDone ?? 0) > 0) return { ...base, state: 'partial' as const };
+    if (fs.existsSync(path.join(dir, LAST_DIR)) || fs.existsSync(resumeSnapshotDir(run.id)) || (info?.epochsDone ?? 0) > 0) return { ...base, state: 'partial' as const };
     return { ...base, state: run.after.every((a) => done.has(a)) ? ('ready' as const) : ('waiting' as const) };
   });
 }

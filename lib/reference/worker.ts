@@ -14,7 +14,7 @@ import { BEST_DIR, LAST_DIR, RUN_JSON, type BestRecord } from '../train/loop';
 import type { ProgressCallback } from '../train/progress';
 import { COMPRESSION_FORMATS, type ReferencePlan, type ReferenceRun, type VerdictSource } from './plan';
 import { recordStart } from './provenance';
-import { EXPORTS_JSON, isDone, PID_FILE, referenceRunDir, verdictFile } from './store';
+import { EXPORTS_JSON, isDone, PID_FILE, referenceRunDir, resumeSnapshotDir, verdictFile } from './store';
 
 export interface JobContext {
   wb: Workbench;
@@ -114,6 +114,7 @@ async function trainJob(run: ReferenceRun, ctx: JobContext): Promise<void> {
     score = await scoreTestSplit(dir, { best, samples: await wb.testSamples(), fingerprint: testFingerprint(wb), score: (s) => scoreModel(model, s) });
     trained.dispose();
   } else {
+    restoreSnapshot(run.id);
     const teacherRun = run.spec.kd ? ctx.plan.runs.find((r) => r.id === run.after[0]) : undefined;
     if (run.spec.kd && !teacherRun) throw new ConfigError(`${run.id}: a KD run needs its teacher run in 'after'`);
     const teacher = teacherRun ? loadCheckpoint(teacherRun, path.join(referenceRunDir(teacherRun.id), BEST_DIR), wb.profile.inputSize) : undefined;
@@ -130,7 +131,29 @@ async function trainJob(run: ReferenceRun, ctx: JobContext): Promise<void> {
   writeVerdictFile(run.id, run.id, testFingerprint(wb), score);
   // finished runs keep best/ (and run.json, test.json); the resume point with the optimiser state is no longer needed
   fs.rmSync(path.join(dir, LAST_DIR), { recursive: true, force: true });
+  fs.rmSync(resumeSnapshotDir(run.id), { recursive: true, force: true });
   ctx.log(`${run.id}: done, validation ${(100 * (score.checkpoint?.valAccuracy ?? NaN)).toFixed(1)} % (epoch ${score.checkpoint?.epoch}), test ${(100 * score.accuracy).toFixed(1)} %`);
+}
+
+/** Copies the committed resume snapshot into `last/` when this checkout has no resume point of its own. */
+export function restoreSnapshot(id: string): void {
+  const last = path.join(referenceRunDir(id), LAST_DIR);
+  const snap = resumeSnapshotDir(id);
+  if (fs.existsSync(last) || !fs.existsSync(path.join(snap, 'state.json'))) return;
+  fs.cpSync(snap, last, { recursive: true });
+}
+
+/** Copies an unfinished run's resume point to its snapshot folder (replacing an older one); false if it has none. */
+export function snapshotResumePoint(id: string): boolean {
+  const last = path.join(referenceRunDir(id), LAST_DIR);
+  if (!fs.existsSync(path.join(last, 'state.json'))) return false;
+  const snap = resumeSnapshotDir(id);
+  const tmp = `${snap}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.cpSync(last, tmp, { recursive: true });
+  fs.rmSync(snap, { recursive: true, force: true });
+  fs.renameSync(tmp, snap);
+  return true;
 }
 
 /** What a compress job records per format: bytes on disk and batch-1 forward latency of the reloaded export. */
