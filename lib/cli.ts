@@ -392,7 +392,7 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
     const res = await scoreModel(model, samples, { topK, batchSize });
     // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
     const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split: { ...split, which }, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
+    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
