@@ -12,8 +12,10 @@ import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
 import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
 import { detectGraspsInMaps } from './eval/detect';
-import { evaluateModel, mapsFromTensor } from './eval/metric';
+import { evaluateModel, mapsFromBatch } from './eval/metric';
 import { measureLatency } from './eval/timing';
+import { defaultForwardEngine, type ForwardEngine } from './export/forward_engine';
+import { depthBatch } from './models/predictor';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
 import { fit, type FitResult } from './train/loop';
 import type { EpochRecord, ProgressCallback } from './train/progress';
@@ -35,6 +37,8 @@ export interface Workbench {
   seed: number;
   /** decoded training samples, shared by every run's per-epoch loaders */
   trainCache: RawSampleCache;
+  /** forward-only passes (validation, KD teacher, latency): ONNX Runtime where installed, else tfjs */
+  forward: ForwardEngine;
 }
 
 export interface WorkbenchOptions {
@@ -68,6 +72,8 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     preprocess: { outputSize: size, rotate: 'none', zoom: false },
   });
   const valSamples = await valLoader.samples();
+  const forward = defaultForwardEngine();
+  log(`grasplab: forward passes (validation, KD teacher, latency) on ${forward.description}${forward.note ? ` (${forward.note})` : ''}`);
   return {
     profile,
     backend,
@@ -78,6 +84,7 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     valSamples,
     seed,
     trainCache: new RawSampleCache(TRAIN_CACHE_BYTES),
+    forward,
   };
 }
 
@@ -165,8 +172,9 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     auxWeight: spec.auxWeight,
     teacher,
     kd: spec.kd,
+    forward: wb.forward.predictor,
     preciseBn: { batches: wb.profile.preciseBnBatches },
-    validate: (m) => evaluateModel(m, wb.valSamples),
+    validate: async (m) => evaluateModel(await wb.forward.predictor(m), wb.valSamples),
     restoreBest: true,
     config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length },
     onProgress,
@@ -188,49 +196,28 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   };
 }
 
-/** Median forward latency (ms) of one 300x300 depth image at batch 1 on the active backend. */
-export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: number; warmup?: number } = {}): Promise<number> {
+/**
+ * Median forward latency (ms) of one 300x300 depth image at batch 1 (maps read back), on the forward engine
+ * (default: ONNX Runtime where installed, else tfjs on the active backend; `engine.description` says which).
+ */
+export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: number; warmup?: number; engine?: ForwardEngine } = {}): Promise<number> {
   const size = model.inputs[0].shape[1] ?? 300;
-  const x = tf.randomNormal([1, size, size, 1], 0, 0.1, 'float32', 7);
-  try {
-    const r = await measureLatency(
-      async () => {
-        const y = model.predict(x) as tf.Tensor | tf.Tensor[];
-        const first = Array.isArray(y) ? y[0] : y;
-        await first.data();
-        tf.dispose(y);
-      },
-      { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 },
-    );
-    return r.median;
-  } finally {
-    x.dispose();
-  }
+  const predictor = await (opts.engine ?? defaultForwardEngine()).predictor(model);
+  const x = tf.tidy(() => tf.randomNormal([1, size, size, 1], 0, 0.1, 'float32', 7).dataSync() as Float32Array);
+  const r = await measureLatency(() => predictor.predict({ data: x, shape: [1, size, size, 1] }), { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 });
+  return r.median;
 }
 
-/** Predicted maps and top-k grasps for samples (batched, no tensors kept). */
-export async function predictSamples(model: tf.LayersModel, samples: Sample[], opts: { topK?: number; batchSize?: number } = {}): Promise<{ maps: GraspMaps[]; grasps: Grasp[][] }> {
+/** Predicted maps and top-k grasps for samples (batched, on the forward engine; no tensors kept). */
+export async function predictSamples(model: tf.LayersModel, samples: Sample[], opts: { topK?: number; batchSize?: number; engine?: ForwardEngine } = {}): Promise<{ maps: GraspMaps[]; grasps: Grasp[][] }> {
   const maps: GraspMaps[] = [];
   const bs = opts.batchSize ?? 4;
+  const predictor = await (opts.engine ?? defaultForwardEngine()).predictor(model);
   for (let i = 0; i < samples.length; i += bs) {
-    const chunk = samples.slice(i, i + bs);
-    const size = chunk[0].depth.height;
-    const y = tf.tidy(() => {
-      const x = tf.tensor4d(concatDepth(chunk), [chunk.length, size, size, 1]);
-      const out = model.predict(x) as tf.Tensor4D | tf.Tensor4D[];
-      return Array.isArray(out) ? out[0] : out;
-    });
-    maps.push(...(await mapsFromTensor(y)));
-    y.dispose();
+    const out = await predictor.predict(depthBatch(samples.slice(i, i + bs).map((s) => s.depth), 'predictSamples'));
+    maps.push(...mapsFromBatch(out.maps));
   }
   return { maps, grasps: maps.map((m) => detectGraspsInMaps(m, { maxGrasps: opts.topK ?? 1 })) };
-}
-
-function concatDepth(samples: Sample[]): Float32Array {
-  const n = samples[0].depth.data.length;
-  const out = new Float32Array(samples.length * n);
-  samples.forEach((s, i) => out.set(s.depth.data, i * n));
-  return out;
 }
 
 /** One row of a model comparison table. */
@@ -242,6 +229,8 @@ export interface ComparisonRow {
   correct: number;
   'val images': number;
   'forward ms (batch 1)': number;
+  /** what ran the timed forward pass */
+  'forward engine': string;
   'train s': number;
   [k: string]: string | number;
 }
@@ -255,7 +244,7 @@ export async function compareRuns(wb: Workbench, runs: { label: string; result: 
     const best = result.fit.best;
     const ev = best && result.fit.history.find((h) => h.epoch === best.epoch)?.val?.total === wb.valSamples.length
       ? { accuracy: best.accuracy, correct: Math.round(best.accuracy * wb.valSamples.length), total: wb.valSamples.length }
-      : await evaluateModel(result.model, wb.valSamples);
+      : await evaluateModel(await wb.forward.predictor(result.model), wb.valSamples);
     rows.push({
       model: label,
       params: result.params,
@@ -263,7 +252,8 @@ export async function compareRuns(wb: Workbench, runs: { label: string; result: 
       'accuracy %': 100 * ev.accuracy,
       correct: ev.correct,
       'val images': ev.total,
-      'forward ms (batch 1)': await forwardLatencyMs(result.model),
+      'forward ms (batch 1)': await forwardLatencyMs(result.model, { engine: wb.forward }),
+      'forward engine': wb.forward.kind,
       'train s': result.trainSeconds,
     });
   }
