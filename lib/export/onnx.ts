@@ -59,6 +59,12 @@ export interface OnnxExportOptions {
   outputs?: 'main' | 'all';
   /** also output these layers' activations (NHWC, named after the layer), e.g. `head_features` for KD */
   extraOutputs?: readonly string[];
+  /**
+   * How strided transposed convolutions are written: 'subpixel' (default) as one Conv over the s² output phases
+   * followed by DepthToSpace — the same arithmetic, which ONNX Runtime's CPU convolutions run several times faster
+   * than its ConvTranspose (GG-CNN's 301×301 last layer) — or 'native' as ConvTranspose.
+   */
+  transposedConv?: 'subpixel' | 'native';
   /** stored in the model's metadata (`grasplab.source` as JSON) */
   source?: Record<string, unknown>;
 }
@@ -91,6 +97,10 @@ interface Value {
   pendingPad?: [number, number, number, number];
   /** the materialised padded value, once some consumer needed it */
   padded?: string;
+  /** rows/columns still to be cut off: [top, left, bottom, right] (a transposed conv's crop, see `subPixelConv`) */
+  pendingCrop?: [number, number, number, number];
+  /** the DepthToSpace of a sub-pixel transposed conv without activation (a following ReLU can move in front of it) */
+  depthToSpace?: ReturnType<OnnxGraphBuilder['node']>;
 }
 
 interface ConvRecord {
@@ -136,7 +146,7 @@ export function exportOnnx(model: tf.LayersModel, opts: OnnxExportOptions = {}):
     if (Array.isArray(t)) throw new ConfigError(`ONNX export: layer '${layerName}' has several outputs`);
     if (!outputs.some((o) => o.tensor === t)) outputs.push({ name: layerName, tensor: t });
   }
-  const converter = new Converter(model, weights);
+  const converter = new Converter(model, weights, opts.transposedConv ?? 'subpixel');
   const graph = converter.convert(outputs);
   converter.finishWeights();
   const bytes = encodeModel(
@@ -203,6 +213,7 @@ class Converter {
   constructor(
     private readonly model: tf.LayersModel,
     private readonly weights: OnnxWeights,
+    private readonly transposedConv: 'subpixel' | 'native',
   ) {}
 
   convert(outputs: { name: string; tensor: ST }[]): { input: OnnxExportInfo['input']; outputs: OnnxExportInfo['outputs'] } {
@@ -262,8 +273,20 @@ class Converter {
     this.values.set(t.id, { ...v, shape: t.shape });
   }
 
-  /** The value's name with any pending zero padding applied (a Pad node, made once). */
+  /** The value's name with any pending crop or zero padding applied (a Slice / Pad node, made once). */
   private materialise(v: Value): string {
+    if (v.pendingCrop) {
+      if (!v.padded) {
+        const [t, l] = v.pendingCrop;
+        const [, h, w] = v.shape as number[];
+        const starts = this.g.constInt64(`${v.name}_crop_starts`, [t, l]);
+        const ends = this.g.constInt64(`${v.name}_crop_ends`, [t + h, l + w]);
+        const axes = this.g.constInt64(`${v.name}_crop_axes`, [2, 3]);
+        v.padded = this.g.unique(`${v.name}_cropped`);
+        this.g.node({ op: 'Slice', inputs: [v.name, starts, ends, axes], outputs: [v.padded] });
+      }
+      return v.padded;
+    }
     if (!v.pendingPad) return v.name;
     if (!v.padded) {
       const [t, l, b, r] = v.pendingPad;
@@ -333,12 +356,19 @@ class Converter {
         const v = this.valueOf(ins[0]);
         const prev = v.pendingPad ?? [0, 0, 0, 0];
         // fold into the consumers (convs add it to their pads; a Pad node is made only for those that cannot)
-        this.setValue(out, { name: v.name, nonNegative: v.nonNegative, pendingPad: [prev[0] + t, prev[1] + l, prev[2] + b, prev[3] + r] });
+        const base = v.pendingCrop ? this.materialise(v) : v.name;
+        this.setValue(out, { name: base, nonNegative: v.nonNegative, pendingPad: [prev[0] + t, prev[1] + l, prev[2] + b, prev[3] + r] });
         return;
       }
       case 'Cropping2D': {
         const [[t, b], [l, r]] = cfg.cropping as [[number, number], [number, number]];
         const v = this.valueOf(ins[0]);
+        if (v.pendingCrop && this.single(ins[0])) {
+          const c = v.pendingCrop;
+          this.folded.push(layer.name);
+          this.setValue(out, { name: v.name, nonNegative: v.nonNegative, pendingCrop: [c[0] + t, c[1] + l, c[2] + b, c[3] + r], depthToSpace: v.depthToSpace });
+          return;
+        }
         if (v.conv?.transpose && this.single(ins[0]) && !v.pendingPad) {
           // cropping a transposed conv's output is what ConvTranspose's pads do (PyTorch's `padding`)
           const c = v.conv;
@@ -364,6 +394,26 @@ class Converter {
         const v = this.valueOf(ins[0]);
         if (cls === 'Activation' && cfg.activation === 'linear') {
           alias(v);
+          return;
+        }
+        if (v.depthToSpace && this.single(ins[0])) {
+          // relu commutes with DepthToSpace (a permutation): apply it to the phase conv's output, where ONNX Runtime
+          // fuses it into the conv, instead of on the s²-times larger interleaved map
+          const d2s = v.depthToSpace;
+          const phases = (d2s.input as string[])[0];
+          const relu = this.g.unique(`${phases}_relu`);
+          const at = this.g.nodes.indexOf(d2s);
+          this.g.node({ op: 'Relu', inputs: [phases], outputs: [relu] });
+          this.g.nodes.splice(at, 0, this.g.nodes.pop()!);
+          (d2s.input as string[])[0] = relu;
+          this.folded.push(`${layer.name} (before ${d2s.name})`);
+          this.setValue(out, { name: v.name, nonNegative: true, pendingCrop: v.pendingCrop });
+          return;
+        }
+        if (v.pendingCrop) {
+          // elementwise: relu the uncropped map and keep the crop pending (it may move past the next conv too)
+          this.g.node({ op: 'Relu', inputs: [v.name], outputs: [name] });
+          this.setValue(out, { name, nonNegative: true, pendingCrop: v.pendingCrop });
           return;
         }
         this.g.node({ op: 'Relu', inputs: [this.materialise(v)], outputs: [name] });
@@ -452,8 +502,15 @@ class Converter {
       dilations = transpose ? [1, 1] : asPair(cfg.dilationRate);
       pads = transpose ? [0, 0, 0, 0] : samePads(cfg.padding as string, inT.shape as number[], [kh, kw], strides, dilations);
     }
+    if (transpose && this.transposedConv === 'subpixel' && (strides[0] > 1 || strides[1] > 1)) {
+      this.subPixelConv(layer, kernel, kShape, bias, strides, cfg.activation === 'relu', this.materialise(v), out, name);
+      return;
+    }
+    // a stride-1 'valid' conv commutes with a pending crop: convolve the uncropped map, crop the (fewer-channel) result
+    const cropAfter = v.pendingCrop && !transpose && strides.every((x) => x === 1) && dilations.every((x) => x === 1) && pads.every((x) => x === 0) ? v.pendingCrop : undefined;
     let input: string;
-    if (v.pendingPad && !transpose) {
+    if (cropAfter) input = v.name;
+    else if (v.pendingPad && !transpose) {
       pads = addPads(pads, v.pendingPad);
       input = v.name;
       this.folded.push(`${inT.sourceLayer.name} (into ${layer.name})`);
@@ -482,10 +539,61 @@ class Converter {
     const record: ConvRecord = { layer: layer.name, node, transpose, weight: wInit, bias: bInit, outChannels, relu, pads };
     if (relu) {
       this.g.node({ op: 'Relu', inputs: [convOut], outputs: [name] });
-      this.setValue(out, { name, nonNegative: true, conv: transpose ? record : undefined });
+      this.setValue(out, { name, nonNegative: true, conv: transpose ? record : undefined, pendingCrop: cropAfter });
     } else {
-      this.setValue(out, { name, nonNegative: false, conv: record });
+      this.setValue(out, { name, nonNegative: false, conv: record, pendingCrop: cropAfter });
     }
+  }
+
+  /**
+   * A strided transposed convolution as a convolution over its s_h·s_w output phases + DepthToSpace. Output row
+   * p = s·q + r of `ConvTranspose(x, W)` only sees taps a ≡ r (mod s): y_r[q] = Σ_t x[q − t]·W[r + s·t], a full
+   * correlation of x with the reversed phase kernel. With the kernel zero-padded to T·s taps (T = ⌈k/s⌉) every phase
+   * has T taps, so one Conv (pads T−1, s_h·s_w·C_out filters) computes all phases, DepthToSpace (CRD) interleaves
+   * them into the full (n−1)·s + T·s map, and the rows beyond (n−1)·s + k plus the layer's crop are cut off later
+   * (`pendingCrop`, merged with a following Cropping2D into one Slice).
+   */
+  private subPixelConv(layer: tf.layers.Layer, kernel: Float32Array, kShape: number[], bias: Float32Array | undefined, strides: number[], relu: boolean, input: string, out: ST, name: string): void {
+    const [kh, kw, cout, cin] = kShape; // tfjs transposed layout [kh,kw,out,in]
+    const [sh, sw] = strides;
+    const th = Math.ceil(kh / sh);
+    const tw = Math.ceil(kw / sw);
+    const phases = sh * sw;
+    const w = new Float32Array(cout * phases * cin * th * tw);
+    for (let c = 0; c < cout; c++)
+      for (let ry = 0; ry < sh; ry++)
+        for (let rx = 0; rx < sw; rx++)
+          for (let ci = 0; ci < cin; ci++)
+            for (let ty = 0; ty < th; ty++)
+              for (let tx = 0; tx < tw; tx++) {
+                const a = ry + sh * (th - 1 - ty);
+                const b = rx + sw * (tw - 1 - tx);
+                if (a >= kh || b >= kw) continue;
+                const o = (c * sh + ry) * sw + rx;
+                w[((o * cin + ci) * th + ty) * tw + tx] = kernel[((a * kw + b) * cout + c) * cin + ci];
+              }
+    const wName = this.g.unique(`${name}_W`);
+    this.g.initializers.set(wName, { name: wName, dims: [cout * phases, cin, th, tw], kind: 'float32', data: w });
+    const inputs = [input, wName];
+    if (bias) {
+      const bName = this.g.unique(`${name}_B`);
+      const b = new Float32Array(cout * phases);
+      for (let o = 0; o < b.length; o++) b[o] = bias[Math.floor(o / phases)];
+      this.g.initializers.set(bName, { name: bName, dims: [b.length], kind: 'float32', data: b });
+      inputs.push(bName);
+    }
+    const conv = this.g.unique(`${name}_phases`);
+    this.g.node({ op: 'Conv', inputs, outputs: [conv], name: layer.name, attrs: { kernel_shape: [th, tw], strides: [1, 1], pads: [th - 1, tw - 1, th - 1, tw - 1], dilations: [1, 1], group: 1 } });
+    let phased = conv;
+    if (relu) {
+      phased = this.g.unique(`${name}_relu`);
+      this.g.node({ op: 'Relu', inputs: [conv], outputs: [phased] });
+    }
+    if (sh !== sw) throw new UnsupportedLayerError('ONNX', [{ name: layer.name, className: 'Conv2DTranspose', why: `unequal strides ${sh}x${sw}` }]);
+    const d2s = this.g.node({ op: 'DepthToSpace', inputs: [phased], outputs: [name], attrs: { blocksize: sh, mode: 'CRD' } });
+    // the full transposed map is (n−1)·s + T·s; tfjs's 'valid' output is (n−1)·s + k: cut the extra rows at the end
+    this.setValue(out, { name, nonNegative: relu, pendingCrop: [0, 0, th * sh - kh, tw * sw - kw], depthToSpace: relu ? undefined : d2s });
+    this.folded.push(`${layer.name} (as Conv + DepthToSpace)`);
   }
 
   private batchNorm(layer: tf.layers.Layer, cfg: Record<string, unknown>, inT: ST, out: ST, name: string): void {

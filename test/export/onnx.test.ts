@@ -166,10 +166,40 @@ describe('graph', () => {
     assert.equal(info.ops.Transpose, 1, 'one transpose: the NHWC output (the 1-channel input is a Reshape)');
     assert.deepEqual(info.input, { name: 'depth', shape: ['batch', 300, 300, 1] });
     assert.deepEqual(info.outputs, [{ name: 'maps', shape: ['batch', 300, 300, 4] }]);
-    const gg = exportOnnx(buildModel({ name: 'ggcnn' })).info;
-    assert.equal(gg.ops.ConvTranspose, 3);
-    assert.equal(gg.ops.Slice, undefined, 'transposed-conv crops became ConvTranspose pads');
+    const ggcnn = buildModel({ name: 'ggcnn' });
+    const native = exportOnnx(ggcnn, { transposedConv: 'native' }).info;
+    assert.equal(native.ops.ConvTranspose, 3);
+    assert.equal(native.ops.Slice, undefined, 'transposed-conv crops became ConvTranspose pads');
+    const subpixel = exportOnnx(ggcnn).info;
+    assert.deepEqual([subpixel.ops.ConvTranspose, subpixel.ops.DepthToSpace, subpixel.ops.Slice], [undefined, 3, 3], 'one Slice per transposed conv: its crop');
     psp.dispose();
+    ggcnn.dispose();
+  });
+
+  test('transposed convolutions written as ConvTranspose and as sub-pixel Conv + DepthToSpace compute the same maps', { skip: SKIP_ORT }, async () => {
+    // odd/even kernel-stride pairs of GG-CNN (9/3, 5/2, 3/2) and its crops, on published weights when present
+    const model = buildModel({ name: 'ggcnn', inputSize: 96 });
+    const weights = sharedPath('weights', 'ggcnn_cornell_epoch23.npz');
+    if (weights) loadTorchWeightsFile(model, weights);
+    const ort = require('onnxruntime-node');
+    const x = randomDepth(2, 96, 21);
+    const run = async (mode: 'native' | 'subpixel') => {
+      const session = await ort.InferenceSession.create(exportOnnx(model, { transposedConv: mode }).bytes);
+      const y = (await session.run({ depth: new ort.Tensor('float32', x, [2, 96, 96, 1]) })).maps.data as Float32Array;
+      await session.release();
+      return y;
+    };
+    const ref = tf.tidy(() => (model.predict(tf.tensor4d(x, [2, 96, 96, 1])) as tf.Tensor).dataSync());
+    assertClose(diffStats(await run('native'), ref), 'ConvTranspose');
+    assertClose(diffStats(await run('subpixel'), ref), 'sub-pixel');
+    // the feature map of the last transposed conv (KD's head_features, [B,97,97,32]) as an extra output
+    const p = await OrtPredictor.fromModel(model, { featureLayer: 'head_features' });
+    const viaTfjs = await tfjsPredictor(model, { featureLayer: 'head_features' }).predict({ data: x, shape: [2, 96, 96, 1] });
+    const viaOrt = await p.predict({ data: x, shape: [2, 96, 96, 1] });
+    await p.release();
+    assert.deepEqual(viaOrt.features!.shape, [2, 97, 97, 32]);
+    assertClose(diffStats(viaOrt.features!.data, viaTfjs.features!.data), 'head_features');
+    model.dispose();
   });
 
   test('float16 / int8 weights: smaller files, Cast / DequantizeLinear in the graph', () => {
