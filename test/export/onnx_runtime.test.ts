@@ -16,6 +16,11 @@ import { loadTorchWeightsFile } from '../../lib/models/import_torch';
 import { tfjsPredictor } from '../../lib/models/predictor';
 import { buildModel } from '../../lib/models/registry';
 import { trainStep } from '../../lib/train/step';
+import { fit } from '../../lib/train/loop';
+import { writeSyntheticDataset } from '../../lib/data/synthetic';
+import { splitEntries } from '../../lib/data/split';
+import { useTempResultsDir } from '../helpers/results_dir';
+import { S as TINY_S, tinyModel } from '../train/tiny';
 import type { Sample } from '../../lib/types';
 import { sharedPath, skipUnlessShared } from '../helpers/shared';
 import { diffStats, randomDepth, skipUnlessOrt } from './onnx_helpers';
@@ -23,6 +28,7 @@ import { diffStats, randomDepth, skipUnlessOrt } from './onnx_helpers';
 /** ONNX Runtime as grasplab's forward engine: predictors, the engine's cache, scoring and the KD teacher. */
 
 const SKIP_ORT = skipUnlessOrt();
+const tempDir = useTempResultsDir('grasplab-ort-fit-', 'results');
 
 before(async () => {
   await selectBackend({ quiet: true });
@@ -146,5 +152,48 @@ describe('scoring through ONNX Runtime gives tfjs\'s verdicts', { skip: SKIP_ORT
         model.dispose();
       }
     });
+  }
+});
+
+test('fit validated through ONNX Runtime: every epoch the same verdicts as tfjs, after the steps and precise BN moved the weights', { skip: SKIP_ORT }, async () => {
+  const dir = path.join(tempDir(), 'synthetic');
+  await writeSyntheticDataset(dir, { count: 8, seed: 4 });
+  const ds = await openDataset({ kind: 'synthetic', dir });
+  const split = splitEntries(ds.entries, { mode: 'image', trainFraction: 0.5, seed: 1 });
+  const preprocess = { outputSize: TINY_S, rotate: 'quarter' as const, zoom: true };
+  const valSamples = await new BatchLoader(ds, split.val, { batchSize: 1, seed: 1, shuffle: false, preprocess: { ...preprocess, rotate: 'none', zoom: false } }).samples();
+  const model = tinyModel({ bn: true, prefix: 'ortfit' });
+  const engine = onnxRuntimeEngine({ threads: 1 });
+  // every image gets its best peak (no quality threshold; a peak distance that fits the 32×32 crops), so real detections are compared
+  const opts = { detect: { thresholdAbs: -Infinity, minDistance: 4 } };
+  // what validation sees of each image: its verdict and its detected grasp (centre, angle, quality)
+  const seen = (r: { perImage: { success: boolean; grasps: { center: number[]; angle: number; quality?: number }[] }[] }) =>
+    r.perImage.map((v) => ({ success: v.success, grasp: v.grasps[0] && { center: v.grasps[0].center, angle: +v.grasps[0].angle.toFixed(4), quality: +(v.grasps[0].quality ?? NaN).toFixed(4) } }));
+  const perEpoch: { ort: unknown; tfjs: unknown }[] = [];
+  try {
+    const r = await fit({
+      name: 'ort-validation',
+      model,
+      data: (epoch) => new BatchLoader(ds, split.train, { batchSize: 2, seed: 20 + epoch, shuffle: true, preprocess }),
+      epochs: 3,
+      batchesPerEpoch: 2,
+      optimizer: { kind: 'adam', lr: 1e-2 },
+      preciseBn: { batches: 1 },
+      validate: async (m) => {
+        const viaOrt = await evaluateModel(await engine.predictor(m), valSamples, opts);
+        const viaTfjs = await evaluateModel(m, valSamples, opts);
+        perEpoch.push({ ort: seen(viaOrt), tfjs: seen(viaTfjs) });
+        return { accuracy: viaOrt.accuracy, tfjsAccuracy: viaTfjs.accuracy };
+      },
+      onProgress: null,
+    });
+    assert.equal(r.history.length, 3);
+    for (const h of r.history) assert.equal(h.val!.accuracy, h.val!.tfjsAccuracy, `epoch ${h.epoch}`);
+    perEpoch.forEach((e, i) => assert.deepEqual(e.ort, e.tfjs, `epoch ${i + 1}: verdicts and detected grasps`));
+    const qualities = perEpoch.map((e) => JSON.stringify(e.ort));
+    assert.equal(new Set(qualities).size, 3, `the weights (and so the detections) changed from epoch to epoch: ${qualities.join('\n')}`);
+  } finally {
+    await engine.release();
+    model.dispose();
   }
 });
