@@ -267,6 +267,11 @@ function printOrtTable(ort: (OrtResult | { model: string; error: string })[], tf
     console.log(row.map((cell, c) => cell.padEnd(widths[c])).join(' | '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
+  for (const r of ort) {
+    if ('error' in r || !r.interleaved) continue;
+    const { ort1, wasm } = r.interleaved;
+    console.log(`  ${r.model}, batch 1, alternating rounds in one process: ORT 1 thread ${formatSummary(ort1)} ms, tfjs-wasm (single-threaded) ${formatSummary(wasm)} ms → ORT / wasm ${ratio(ort1.median, wasm.median).toFixed(2)}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -309,7 +314,7 @@ async function main(): Promise<void> {
     for (const spec of benchModels().filter((s) => o.models.includes(s.id))) {
       const t0 = Date.now();
       process.stderr.write(`bench: ${spec.id} on onnxruntime (${o.ortThreads.join(', ')} threads) ... `);
-      const r = runOrtChild({ spec, inputSize: o.size, batch: o.batch, repeats: Math.max(o.repeats, 5), warmup: Math.max(o.warmup, 2), threads: o.ortThreads, spin: o.ortSpin });
+      const r = runOrtChild({ spec, inputSize: o.size, batch: o.batch, repeats: Math.max(o.repeats, 5), warmup: Math.max(o.warmup, 2), threads: o.ortThreads, spin: o.ortSpin, interleaved: o.backends.includes('wasm') });
       process.stderr.write(`${'error' in r ? 'failed' : 'done'} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       ortResults.push(r);
     }
