@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ANGLE_TOLERANCE_RAD, IOU_THRESHOLD } from '../constants';
 import { ShapeError } from '../errors';
 import { isMapPredictor, type MapPredictor, type NhwcBatch } from '../models/predictor';
-import type { Grasp, GraspMaps, GraspRectPoints, Image2D, Sample } from '../types';
+import type { Grasp, GraspMaps, GraspRectPoints, Image2D, Sample, SampleCrop } from '../types';
 import { detectGraspsInMaps, type DetectOptions } from './detect';
 import { graspMaxIoU } from './iou';
 import type { PostprocessOptions } from './postprocess';
@@ -31,6 +31,8 @@ export interface ImageVerdict {
   grasps: Grasp[];
   /** best IoU of any detected grasp with any angle-compatible ground truth (ggcnn `max_iou`), 0 if none */
   bestIoU: number;
+  /** where the image's S×S input was cut from (the sample's crop window), when known */
+  crop?: SampleCrop;
 }
 
 export interface EvaluationResult {
@@ -127,11 +129,15 @@ export async function evaluateModel(
 ): Promise<EvaluationResult> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8));
   const perImage: ImageVerdict[] = [];
+  const verdict = (s: Sample, m: GraspMaps): ImageVerdict => {
+    const v = evaluateImage(s.id, m, s.grasps, opts);
+    return s.crop ? { ...v, crop: s.crop } : v;
+  };
   if (isMapPredictor(model)) {
     for (let start = 0; start < samples.length; start += batchSize) {
       const batch = samples.slice(start, start + batchSize);
       const { maps } = await model.predict(depthValues(batch));
-      mapsFromBatch(maps).forEach((m, i) => perImage.push(evaluateImage(batch[i].id, m, batch[i].grasps, opts)));
+      mapsFromBatch(maps).forEach((m, i) => perImage.push(verdict(batch[i], m)));
     }
     return summarise(perImage);
   }
@@ -150,7 +156,7 @@ export async function evaluateModel(
         throw new ShapeError(`evaluateModel: model output is [${y.shape}], expected [${batch.length},${h},${w},4] like its input`);
       }
       const maps = await mapsFromTensor(y);
-      maps.forEach((m, i) => perImage.push(evaluateImage(batch[i].id, m, batch[i].grasps, opts)));
+      maps.forEach((m, i) => perImage.push(verdict(batch[i], m)));
     } finally {
       x.dispose();
       y?.dispose();
