@@ -51,3 +51,13 @@ export class BackendCapabilityError extends GrasplabError {}
 
 /** Training diverged (NaN/Inf loss). */
 export class TrainingDivergedError extends GrasplabError {}
+
+/** A model holds layers (or layer settings) that an exporter cannot express; `layers` lists each with the reason. */
+export class UnsupportedLayerError extends GrasplabError {
+  constructor(
+    readonly format: string,
+    readonly layers: ReadonlyArray<{ name: string; className: string; why: string }>,
+  ) {
+    super(`cannot export to ${format}: unsupported layer${layers.length === 1 ? '' : 's'} ${layers.map((l) => `'${l.name}' (${l.className}: ${l.why})`).join(', ')}`);
+  }
+}
