@@ -11,6 +11,7 @@ import { BatchLoader, RawSampleCache } from './data/loader';
 import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
 import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
+import { currentSyntheticConfig, syntheticConfigName, type SyntheticConfig } from './config/synthetic';
 import { detectGraspsInMaps } from './eval/detect';
 import { evaluateModel, mapsFromTensor } from './eval/metric';
 import { measureLatency } from './eval/timing';
@@ -55,7 +56,7 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
   const profile = currentProfile();
   const backend = await selectBackend();
   const choice = currentDataset();
-  if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log);
+  if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log, choice.synthetic?.config);
   const dataset = await openDataset(choice);
   const seed = opts.seed ?? 1;
   const split = splitEntries(dataset.entries, { mode: opts.splitMode ?? 'image', trainFraction: opts.trainFraction ?? 0.9, seed });
@@ -84,15 +85,19 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
 /** Decoded-sample cache of a workbench: the 360 training scenes of the cpu profile (640x480 float32 each) fit. */
 const TRAIN_CACHE_BYTES = 512 * 2 ** 20;
 
-/** Writes the synthetic set into `dir` unless a complete one of this size and seed is already there. */
-export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log): Promise<void> {
-  if (isCompleteSyntheticSet(dir, { count, seed: SYNTHETIC_DEFAULT_SEED })) return;
-  log(`generating ${count} synthetic scenes into ${dir} ...`);
+/**
+ * Writes the synthetic set into `dir` unless a complete one of this size, seed and generator configuration (default:
+ * `GRASPLAB_SYNTHETIC`'s preset) is already there. `currentDataset().dir` is the configuration's own folder.
+ */
+export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log, config: SyntheticConfig = currentSyntheticConfig().config): Promise<void> {
+  if (isCompleteSyntheticSet(dir, { count, seed: SYNTHETIC_DEFAULT_SEED, config })) return;
+  log(`generating ${count} synthetic scenes (generator ${syntheticConfigName(config)}) into ${dir} ...`);
   const t0 = Date.now();
   let next = 0.1;
   await writeSyntheticDataset(dir, {
     count,
     seed: SYNTHETIC_DEFAULT_SEED,
+    config,
     onProgress: (done, total) => {
       if (done / total >= next) {
         log(`  ${done}/${total}`);
@@ -168,7 +173,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     preciseBn: { batches: wb.profile.preciseBnBatches },
     validate: (m) => evaluateModel(m, wb.valSamples),
     restoreBest: true,
-    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length },
+    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, ...(wb.choice.synthetic ? { syntheticSet: wb.choice.synthetic.name } : {}), valImages: wb.valSamples.length },
     onProgress,
   });
   const model = trainModel.outputs.length > 1 ? inferenceModel(trainModel) : trainModel;

@@ -1,0 +1,129 @@
+/**
+ * Sim-to-real measurement: trains GG-CNN only on synthetic scenes of one generator preset and scores it on real
+ * Cornell images after every `--eval-every` steps (a learning curve of real-image accuracy), writing a small metrics
+ * file for notebook 01 and README.
+ *
+ *   npx tsx scripts/simreal-train.ts --preset cornell --steps 800 --eval-every 100 --batch 8 [--seed 1] [--fresh]
+ *
+ * Data: the cpu profile's 400 scenes of the preset (data/synthetic/<preset>-<fingerprint>-s2018-n400, generated when
+ * missing), image-wise split 0.9, ggcnn's augmentation (quarter turns, zoom 0.5–1). Real images: GRASPLAB_REAL_DIR
+ * or ../shared/realdata/cornell. No choice is made on the real images: the reported model is the last step's, and the
+ * synthetic validation score is recorded beside. The real images are reported as all, the development part (ids
+ * ≤ pcd0109, looked at while designing the generator) and the held-out part (the rest, never looked at).
+ * Output: results/simreal/<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { resultsDir } from '../lib/config/paths';
+import { SYNTHETIC_PRESETS, syntheticFingerprint } from '../lib/config/synthetic';
+import { BatchLoader } from '../lib/data/loader';
+import { evaluateModel } from '../lib/eval/metric';
+import { loadRealImages, realCornellDir, scoreOnReal, subsetAccuracy } from '../lib/eval/real';
+import { openWorkbench } from '../lib/experiment';
+import { buildModel } from '../lib/models/registry';
+import { fit } from '../lib/train/loop';
+import { consoleProgress } from '../lib/train/progress';
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'cornell' },
+    steps: { type: 'string', default: '800' },
+    'eval-every': { type: 'string', default: '100' },
+    batch: { type: 'string', default: '8' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+  },
+});
+
+/** The real images looked at while designing the generator (pcd0100–0109); the others are the held-out part. */
+const isDevelopment = (id: string) => {
+  const m = /pcd(\d+)$/.exec(id);
+  return !!m && Number(m[1]) <= 109;
+};
+
+async function main(): Promise<void> {
+  const preset = values.preset!;
+  if (!SYNTHETIC_PRESETS[preset]) throw new Error(`--preset ${preset}: use one of ${Object.keys(SYNTHETIC_PRESETS).join(', ')}`);
+  const steps = Number(values.steps);
+  const every = Number(values['eval-every']);
+  const batchSize = Number(values.batch);
+  const seed = Number(values.seed);
+  if (!(steps > 0 && every > 0 && steps % every === 0)) throw new Error('--steps must be a positive multiple of --eval-every');
+  process.env.GRASPLAB_SYNTHETIC = preset;
+  process.env.GRASPLAB_PROFILE = process.env.GRASPLAB_PROFILE ?? 'cpu';
+  const real = realCornellDir();
+  if (!real) throw new Error('no real Cornell images: set GRASPLAB_REAL_DIR or provide ../shared/realdata/cornell');
+  const realImages = await loadRealImages(real.dir);
+
+  const wb = await openWorkbench({ seed: 1 });
+  const name = `simreal-ggcnn-${preset}-s${seed}-b${batchSize}`;
+  const model = buildModel({ name: 'ggcnn', seed, inputSize: wb.profile.inputSize });
+  const t0 = Date.now();
+  const result = await fit({
+    name,
+    model,
+    data: (epoch) => new BatchLoader(wb.dataset, wb.split.train, { batchSize, seed: seed * 1000 + epoch, shuffle: true, preprocess: wb.trainPreprocess, cache: wb.trainCache }),
+    epochs: steps / every,
+    batchesPerEpoch: every,
+    optimizer: { kind: 'adam', lr: 1e-3 },
+    resume: !values.fresh,
+    validate: async (m) => {
+      const syn = await evaluateModel(m, wb.valSamples);
+      const r = await scoreOnReal(m, realImages);
+      const dev = subsetAccuracy(r, isDevelopment);
+      const held = subsetAccuracy(r, (id) => !isDevelopment(id));
+      process.stderr.write(`  synthetic val ${syn.correct}/${syn.total}, real ${r.correct}/${r.total} (development ${dev.correct}/${dev.total}, held-out ${held.correct}/${held.total})\n`);
+      return {
+        accuracy: syn.accuracy,
+        correct: syn.correct,
+        total: syn.total,
+        realAccuracy: r.accuracy,
+        realCorrect: r.correct,
+        realTotal: r.total,
+        realDevCorrect: dev.correct,
+        realDevTotal: dev.total,
+        realHeldOutCorrect: held.correct,
+        realHeldOutTotal: held.total,
+      };
+    },
+    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), steps, every, batchSize, seed, set: wb.choice.synthetic?.name },
+    onProgress: consoleProgress({ stream: process.stderr }),
+  });
+  const last = await scoreOnReal(model, realImages);
+  const out = values.out ?? path.join(resultsDir(), 'simreal', `${preset}-s${seed}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const report = {
+    command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}`,
+    model: 'ggcnn',
+    preset,
+    config: SYNTHETIC_PRESETS[preset],
+    fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]),
+    syntheticSet: wb.choice.synthetic?.name,
+    trainImages: wb.split.train.length,
+    syntheticValImages: wb.valSamples.length,
+    realDir: path.relative(process.cwd(), real.dir),
+    steps,
+    batchSize,
+    seed,
+    curve: result.history.map((h) => ({ step: h.epoch * every, loss: h.loss, ...(h.val ?? {}) })),
+    final: {
+      realAccuracy: last.accuracy,
+      realCorrect: last.correct,
+      realTotal: last.total,
+      development: subsetAccuracy(last, isDevelopment),
+      heldOut: subsetAccuracy(last, (id) => !isDevelopment(id)),
+      perImage: last.perImage.map((v) => ({ id: v.id, success: v.success, bestIoU: Number(v.bestIoU.toFixed(3)) })),
+    },
+    wallSeconds: Math.round((Date.now() - t0) / 1000),
+    date: new Date().toISOString().slice(0, 10),
+  };
+  fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  console.log(`${name}: real ${last.correct}/${last.total} (held-out ${report.final.heldOut.correct}/${report.final.heldOut.total}) → ${out}`);
+}
+
+main().catch((e) => {
+  console.error(`simreal-train: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});
