@@ -387,3 +387,29 @@ export function summariseDepthStats(stats: readonly SceneDepthStats[]): Record<s
     rectsOnObjectShare: q(stats.map((s) => (s.openingsPx.length ? s.rectsOnObject / s.openingsPx.length : NaN)).filter(Number.isFinite)),
   };
 }
+
+/** Rows of a real-vs-synthetic table: per quantity, the median and 5–95 % range of each. */
+export function comparisonRows(real: readonly SceneDepthStats[], synthetic: readonly SceneDepthStats[]): Record<string, string | number>[] {
+  const a = summariseDepthStats(real);
+  const b = summariseDepthStats(synthetic);
+  const range = (q: { p5: number; p95: number }) => `${q.p5.toFixed(2)} – ${q.p95.toFixed(2)}`;
+  return Object.keys(a).map((k) => ({
+    quantity: k,
+    'real median': a[k].median,
+    'real 5–95 %': range(a[k]),
+    'synthetic median': b[k].median,
+    'synthetic 5–95 %': range(b[k]),
+  }));
+}
+
+/** Mean noise spectrum over scenes (bins where a scene has no table segment are skipped). */
+export function meanSpectrum(stats: readonly SceneDepthStats[]): NoiseSpectrum | undefined {
+  const sp = stats.map((s) => s.noiseSpectrum).filter((x): x is NoiseSpectrum => !!x);
+  if (sp.length === 0) return undefined;
+  const avg = (pick: (n: NoiseSpectrum) => number[]) =>
+    sp[0].freq.map((_, k) => {
+      const v = sp.map((n) => pick(n)[k]).filter(Number.isFinite);
+      return v.length ? v.reduce((x, y) => x + y, 0) / v.length : NaN;
+    });
+  return { freq: sp[0].freq, alongRows: avg((n) => n.alongRows), alongCols: avg((n) => n.alongCols) };
+}

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tf from '@tensorflow/tfjs';
-import { sharedDir } from '../config/paths';
+import { resultsDir, sharedDir } from '../config/paths';
 import { openDataset } from '../data/dataset';
 import { BatchLoader } from '../data/loader';
 import type { Sample } from '../types';
@@ -105,4 +105,35 @@ export async function realEvaluation(
     rows: models.map((m, i) => ({ model: m.label, 'real images': scores[i].total, correct: scores[i].correct, 'real accuracy %': 100 * scores[i].accuracy })),
     scores,
   };
+}
+
+/** One sim-to-real run as scripts/simreal-train.ts writes it (results/simreal/<preset>-s<seed>.json). */
+export interface SimRealRun {
+  command: string;
+  preset: string;
+  fingerprint: string;
+  steps: number;
+  batchSize: number;
+  seed: number;
+  trainImages: number;
+  curve: { step: number; loss: number; accuracy?: number; realAccuracy?: number; realCorrect?: number; realTotal?: number; realHeldOutCorrect?: number; realHeldOutTotal?: number }[];
+  final: {
+    realAccuracy: number;
+    realCorrect: number;
+    realTotal: number;
+    development: { correct: number; total: number; accuracy: number };
+    heldOut: { correct: number; total: number; accuracy: number };
+  };
+  wallSeconds: number;
+  date: string;
+}
+
+/** The committed sim-to-real runs (learning curves and the generator ablation), sorted by file name. */
+export function readSimRealRuns(dir = path.join(resultsDir(), 'simreal')): SimRealRun[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SimRealRun);
 }

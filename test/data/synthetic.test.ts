@@ -17,6 +17,7 @@ import {
 import { graspFromRect, rectCenter } from '../../lib/data/grasp_rect';
 import { imageStats } from '../../lib/data/image';
 import { PROJECT_ROOT } from '../../lib/config/paths';
+import { SYNTHETIC_PRESETS } from '../../lib/config/synthetic';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-synth-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -38,15 +39,15 @@ test('scenes are deterministic for a seed, independent of each other, and differ
   assert.notDeepEqual(generateScene(5, 4, 40).grasps, a.grasps);
 });
 
-test('scenes look like a Kinect view of a table with graspable objects', () => {
+test('v1 preset (overhead camera, basic objects, geometric labels): scenes look like a Kinect view of a table with graspable objects', () => {
   const shapes = new Set<string>();
   let multi = 0;
   for (let i = 0; i < 12; i++) {
-    const s = generateScene(11, i, 240);
+    const s = generateScene(11, i, 240, SYNTHETIC_PRESETS.v1);
     assert.deepEqual([s.depth.height, s.depth.width], [480, 640]);
     const st = imageStats(s.depth);
-    // metres: camera ~1 m from the table, the floor and a wall beyond it, nothing beyond the sensor's 3.5 m range
-    assert.ok(st.min > 0.3 && st.max < 4.2, `depth ${st.min}..${st.max}`);
+    // metres: camera 0.6–0.8 m above the table, maybe the floor beyond it
+    assert.ok(st.min > 0.3 && st.max < 2.5, `depth ${st.min}..${st.max}`);
     // some missing pixels (0), but not many
     assert.ok(st.missing > 0 && st.missing / st.count < 0.2, `missing ${st.missing}`);
     assert.ok(s.grasps.length >= 1);
@@ -106,7 +107,7 @@ test('scripts/make-data.ts writes a set and --if-missing skips a complete one', 
   const dir = path.join(tmp, 'script');
   const run = (...args: string[]) =>
     execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'make-data.ts'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  assert.match(run('--out', dir, '--count', '2', '--seed', '9'), /wrote 2 synthetic scenes \(seed 9\)/);
+  assert.match(run('--out', dir, '--count', '2', '--seed', '9'), /wrote 2 synthetic scenes \(seed 9, generator cornell\)/);
   assert.equal(readSyntheticManifest(dir)?.seed, 9);
   assert.match(run('--out', dir, '--count', '2', '--seed', '9', '--if-missing'), /nothing to do/);
   assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'make-data.ts'), '--count', 'x'], { cwd: PROJECT_ROOT, stdio: 'pipe' }), /expects an integer/);
