@@ -10,7 +10,7 @@ import { openDataset, type DatasetEntry, type GraspDataset } from './data/datase
 import { BatchLoader, RawSampleCache } from './data/loader';
 import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
-import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
+import { ensureSyntheticSet, isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED } from './data/synthetic';
 import { currentSyntheticConfig, syntheticConfigName, type SyntheticConfig } from './config/synthetic';
 import { detectGraspsInMaps } from './eval/detect';
 import { evaluateModel, mapsFromTensor } from './eval/metric';
@@ -94,7 +94,7 @@ export async function ensureSyntheticData(dir: string, count: number, log: (msg:
   log(`generating ${count} synthetic scenes (generator ${syntheticConfigName(config)}) into ${dir} ...`);
   const t0 = Date.now();
   let next = 0.1;
-  await writeSyntheticDataset(dir, {
+  await ensureSyntheticSet(dir, {
     count,
     seed: SYNTHETIC_DEFAULT_SEED,
     config,
@@ -105,7 +105,8 @@ export async function ensureSyntheticData(dir: string, count: number, log: (msg:
       }
     },
   });
-  log(`synthetic scenes written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const secs = (Date.now() - t0) / 1000;
+  log(`synthetic scenes written in ${secs.toFixed(1)} s (${((1000 * secs) / count).toFixed(0)} ms per scene)`);
 }
 
 /** One training run: a model config plus how to train it. */

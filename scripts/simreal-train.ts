@@ -10,7 +10,8 @@
  * or ../shared/realdata/cornell. No choice is made on the real images: the reported model is the last step's, and the
  * synthetic validation score is recorded beside. The real images are reported as all, the development part (ids
  * ≤ pcd0109, looked at while designing the generator) and the held-out part (the rest, never looked at).
- * Output: results/simreal/<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted.
+ * Output: results/simreal/<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted, and a
+ * rerun with a larger --steps continues a finished run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -88,7 +89,8 @@ async function main(): Promise<void> {
         realHeldOutTotal: held.total,
       };
     },
-    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), steps, every, batchSize, seed, set: wb.choice.synthetic?.name },
+    // no step count here: rerunning with more --steps continues a finished run (a longer learning curve)
+    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name },
     onProgress: consoleProgress({ stream: process.stderr }),
   });
   const last = await scoreOnReal(model, realImages);

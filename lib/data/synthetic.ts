@@ -18,9 +18,9 @@ import { encodeFloat32Tiff } from './tiff';
  *
  * What a scene looks like is set by a `SyntheticConfig` (lib/config/synthetic.ts; default `CORNELL_LIKE`, matched to
  * statistics measured on real Cornell depth with lib/data/depth_stats.ts):
- * - camera 'oblique': a 640×480 depth camera (f 540–600 px) 0.85–1.25 m from the scene, 38–56° from vertical,
- *   turned ±12° about the vertical and rolled ±4°: the table is a depth ramp of ~1–3 mm per pixel, as Cornell's
- *   (~1.9 mm/px); 'overhead': 0.6–0.8 m above the table, tilted ≤ 8° (the first generator).
+ * - camera 'oblique': a 640×480 depth camera (f 540–600 px) 0.85–1.25 m from the scene, 38–56° from vertical (a
+ *   third of the scenes 10–38°), turned ±12° about the vertical and rolled ±4°: the table is a depth ramp of ~1–3 mm
+ *   per pixel, as Cornell's (~1.9 mm/px); 'overhead': 0.6–0.8 m above the table, tilted ≤ 8° (the first generator).
  * - background: the table's far and side edges with the floor ~0.75 m below, and a board on the table or a wall
  *   behind it.
  * - objects 'cornell': 1–3 household-like objects, mostly flat (synthetic_library.ts); 'basic': boxes, cylinders,
@@ -168,7 +168,10 @@ function overheadView(rng: Rng): View {
 function obliqueView(rng: Rng): View {
   const deg = Math.PI / 180;
   const dist = rng.uniform(0.85, 1.25);
-  const tilt = rng.uniform(38, 56) * deg;
+  // two thirds at Cornell's angle; a third flatter (10–38°): randomisation that keeps the ramp from being the one
+  // cue the network can learn first (at 38–56° only, GG-CNN still scored 0 % on synthetic and real validation
+  // after 200 steps of batch 8, its quality map a band along the crop's mean depth)
+  const tilt = (rng.chance(2 / 3) ? rng.uniform(38, 56) : rng.uniform(10, 38)) * deg;
   const azimuth = rng.uniform(-12, 12) * deg;
   const roll = rng.uniform(-4, 4) * deg;
   const f = rng.uniform(540, 600);
@@ -219,12 +222,13 @@ function randomTable(rng: Rng, sc: Vec3): Table {
 
 /**
  * Non-overlapping footprints; the first object is always graspable. Basic library: 1 object (45 %), 2 (35 %) or 3
- * (20 %); Cornell-like: mostly one object (70 %, 2: 20 %, 3: 10 %), as Cornell's images.
+ * (20 %); Cornell-like: 1 (45 %), 2 (30 %) or 3 (25 %) within 16 cm: Cornell's images mostly hold one object, but
+ * with one object always at the crop's centre a network learns the centre instead of objects (clutter).
  */
 function placeObjects(rng: Rng, protos: ObjectPrototype[], sc: Vec3, single: boolean, cornell = false): PlacedObject[] {
   const graspable = protos.filter((p) => p.grasps.length > 0);
   const u = rng.next();
-  const n = single ? 1 : cornell ? (u < 0.7 ? 1 : u < 0.9 ? 2 : 3) : u < 0.45 ? 1 : u < 0.8 ? 2 : 3;
+  const n = single ? 1 : cornell ? (u < 0.45 ? 1 : u < 0.75 ? 2 : 3) : u < 0.45 ? 1 : u < 0.8 ? 2 : 3;
   const placed: PlacedObject[] = [];
   for (let k = 0; k < n; k++) {
     const proto = k === 0 ? rng.pick(graspable) : rng.pick(protos);
@@ -441,6 +445,17 @@ export async function writeSyntheticDataset(dir: string, opts: WriteSyntheticOpt
   };
   fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
+}
+
+/**
+ * Writes the set unless `dir` already holds a complete one of this size, seed and configuration; true when it wrote.
+ * A held-out split of the same generator is another seed, e.g.
+ * `ensureSyntheticSet(path.join(root, syntheticSetName(config, 7001, 500)), { count: 500, seed: 7001, config })`.
+ */
+export async function ensureSyntheticSet(dir: string, opts: WriteSyntheticOptions): Promise<boolean> {
+  if (isCompleteSyntheticSet(dir, opts)) return false;
+  await writeSyntheticDataset(dir, opts);
+  return true;
 }
 
 const SYNTH_FILE = /^pcd\d{4}(d\.tiff|cpos\.txt|cneg\.txt|r\.png)$/;
