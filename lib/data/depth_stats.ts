@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { Image2D, RawSample } from '../types';
 import { graspFromRect, rectCenter } from './grasp_rect';
 import { createImage, imageStats, isMissing } from './image';
@@ -228,7 +227,7 @@ export interface SceneStatsOptions {
   cropSize?: number;
   /** protrusion that makes a pixel an object (mm, default max(5, 3σ)) */
   objectThresholdMm?: number;
-  /** compute the noise spectrum (a few ms with tfjs' FFT) */
+  /** compute the noise spectrum (a few ms) */
   spectrum?: boolean;
 }
 
@@ -319,7 +318,7 @@ export function sceneDepthStats(raw: RawSample, opts: SceneStatsOptions = {}): S
 }
 
 /**
- * Power spectrum of the table residual: 1-D FFTs (tfjs `rfft`) of 64-pixel segments along rows and along columns
+ * Power spectrum of the table residual: 1-D DFTs of 64-pixel segments along rows and along columns
  * that lie entirely on table pixels (no object, no far background), averaged. White sensor noise is flat; a
  * smooth (inpainted or low-pass) surface has its power at low frequencies.
  */
@@ -347,14 +346,30 @@ export function tableNoiseSpectrum(residual: Image2D, objectMask: Uint8Array, se
     }
     return segs;
   };
+  // tfjs' FFT needs the Complex kernel, which the wasm backend lacks; a direct DFT of a few hundred 64-sample
+  // segments costs a few ms, so no FFT dependency is needed
+  const cosT = new Float64Array(segment * segment);
+  const sinT = new Float64Array(segment * segment);
+  for (let k = 0; k < segment; k++) {
+    for (let n = 0; n < segment; n++) {
+      cosT[k * segment + n] = Math.cos((2 * Math.PI * k * n) / segment);
+      sinT[k * segment + n] = Math.sin((2 * Math.PI * k * n) / segment);
+    }
+  }
   const power = (segs: number[][]): number[] => {
-    if (segs.length === 0) return new Array(segment / 2 + 1).fill(NaN);
-    return tf.tidy(() => {
-      const x = tf.tensor2d(segs, [segs.length, segment]);
-      const f = tf.spectral.rfft(x);
-      const p = tf.add(tf.square(tf.real(f)), tf.square(tf.imag(f))).mean(0).div(segment);
-      return Array.from(p.dataSync());
-    });
+    const out = new Array<number>(segment / 2 + 1).fill(segs.length ? 0 : NaN);
+    for (const seg of segs) {
+      for (let k = 0; k <= segment / 2; k++) {
+        let re = 0;
+        let im = 0;
+        for (let n = 0; n < segment; n++) {
+          re += seg[n] * cosT[k * segment + n];
+          im -= seg[n] * sinT[k * segment + n];
+        }
+        out[k] += (re * re + im * im) / segment / segs.length;
+      }
+    }
+    return out;
   };
   return {
     freq: Array.from({ length: segment / 2 + 1 }, (_, k) => k / segment),
