@@ -16,15 +16,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { resultsDir } from '../lib/config/paths';
+import { PROJECT_ROOT, resultsDir } from '../lib/config/paths';
 import { SYNTHETIC_PRESETS, syntheticFingerprint } from '../lib/config/synthetic';
 import { BatchLoader } from '../lib/data/loader';
-import { evaluateModel } from '../lib/eval/metric';
+import { evaluateModel, type ImageVerdict } from '../lib/eval/metric';
 import { loadRealImages, realCornellDir, scoreOnReal, subsetAccuracy } from '../lib/eval/real';
 import { openWorkbench } from '../lib/experiment';
 import { buildModel } from '../lib/models/registry';
 import { fit } from '../lib/train/loop';
-import { consoleProgress } from '../lib/train/progress';
+import { consoleProgress, type EpochRecord } from '../lib/train/progress';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +62,42 @@ async function main(): Promise<void> {
   const name = `simreal-ggcnn-${preset}-s${seed}-b${batchSize}`;
   const model = buildModel({ name: 'ggcnn', seed, inputSize: wb.profile.inputSize });
   const t0 = Date.now();
+  const out = values.out ?? path.join(resultsDir(), 'simreal', `${preset}-s${seed}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  // the report is rewritten after every validation, so an interrupted run leaves its curve so far
+  const writeReport = (history: EpochRecord[], perImage?: ImageVerdict[]) => {
+    const lastVal = history.at(-1)?.val ?? {};
+    const part = (c: string, t: string) => ({ correct: lastVal[c] ?? 0, total: lastVal[t] ?? 0, accuracy: lastVal[t] ? (lastVal[c] ?? 0) / lastVal[t] : 0 });
+    const report = {
+      command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}`,
+      model: 'ggcnn',
+      preset,
+      config: SYNTHETIC_PRESETS[preset],
+      fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]),
+      syntheticSet: wb.choice.synthetic?.name,
+      trainImages: wb.split.train.length,
+      syntheticValImages: wb.valSamples.length,
+      realDir: path.relative(PROJECT_ROOT, real.dir),
+      steps: history.length * every,
+      batchSize,
+      seed,
+      curve: history.map((h) => ({ step: h.epoch * every, loss: h.loss, ...(h.val ?? {}) })),
+      final: {
+        step: history.length * every,
+        realAccuracy: lastVal.realAccuracy ?? 0,
+        realCorrect: lastVal.realCorrect ?? 0,
+        realTotal: lastVal.realTotal ?? 0,
+        development: part('realDevCorrect', 'realDevTotal'),
+        heldOut: part('realHeldOutCorrect', 'realHeldOutTotal'),
+        syntheticValAccuracy: lastVal.accuracy ?? 0,
+        perImage: perImage?.map((v) => ({ id: v.id, success: v.success, bestIoU: Number(v.bestIoU.toFixed(3)) })),
+      },
+      trainSeconds: Math.round(history.reduce((a, h) => a + h.trainSeconds, 0)),
+      date: new Date().toISOString().slice(0, 10),
+    };
+    fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+    return report;
+  };
   const result = await fit({
     name,
     model,
@@ -89,40 +125,17 @@ async function main(): Promise<void> {
         realHeldOutTotal: held.total,
       };
     },
+    shouldStop: ({ history }) => {
+      writeReport(history);
+      return false;
+    },
     // no step count here: rerunning with more --steps continues a finished run (a longer learning curve)
     config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name },
     onProgress: consoleProgress({ stream: process.stderr }),
   });
   const last = await scoreOnReal(model, realImages);
-  const out = values.out ?? path.join(resultsDir(), 'simreal', `${preset}-s${seed}.json`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const report = {
-    command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}`,
-    model: 'ggcnn',
-    preset,
-    config: SYNTHETIC_PRESETS[preset],
-    fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]),
-    syntheticSet: wb.choice.synthetic?.name,
-    trainImages: wb.split.train.length,
-    syntheticValImages: wb.valSamples.length,
-    realDir: path.relative(process.cwd(), real.dir),
-    steps,
-    batchSize,
-    seed,
-    curve: result.history.map((h) => ({ step: h.epoch * every, loss: h.loss, ...(h.val ?? {}) })),
-    final: {
-      realAccuracy: last.accuracy,
-      realCorrect: last.correct,
-      realTotal: last.total,
-      development: subsetAccuracy(last, isDevelopment),
-      heldOut: subsetAccuracy(last, (id) => !isDevelopment(id)),
-      perImage: last.perImage.map((v) => ({ id: v.id, success: v.success, bestIoU: Number(v.bestIoU.toFixed(3)) })),
-    },
-    wallSeconds: Math.round((Date.now() - t0) / 1000),
-    date: new Date().toISOString().slice(0, 10),
-  };
-  fs.writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  console.log(`${name}: real ${last.correct}/${last.total} (held-out ${report.final.heldOut.correct}/${report.final.heldOut.total}) → ${out}`);
+  const report = writeReport(result.history, last.perImage);
+  console.log(`${name}: step ${report.final.step}: real ${last.correct}/${last.total} (held-out ${report.final.heldOut.correct}/${report.final.heldOut.total}), ${((Date.now() - t0) / 1000).toFixed(0)} s → ${out}`);
 }
 
 main().catch((e) => {

@@ -222,17 +222,19 @@ function randomTable(rng: Rng, sc: Vec3): Table {
 
 /**
  * Non-overlapping footprints; the first object is always graspable. Basic library: 1 object (45 %), 2 (35 %) or 3
- * (20 %); Cornell-like: 1 (45 %), 2 (30 %) or 3 (25 %) within 16 cm: Cornell's images mostly hold one object, but
- * with one object always at the crop's centre a network learns the centre instead of objects (clutter).
+ * (20 %); Cornell-like: 1 (35 %), 2 (25 %), 3 (25 %) or 4 (15 %) within 24 cm. Cornell's images mostly hold one
+ * object, but with one object at the crop's centre (the crop centres on the rectangles) a network trained for a few
+ * hundred steps learned only the crop's mean depth level (the ramp crosses it at the centre) instead of objects;
+ * labelled objects spread over the crop, at different depth levels along the ramp, leave it no such shortcut.
  */
 function placeObjects(rng: Rng, protos: ObjectPrototype[], sc: Vec3, single: boolean, cornell = false): PlacedObject[] {
   const graspable = protos.filter((p) => p.grasps.length > 0);
   const u = rng.next();
-  const n = single ? 1 : cornell ? (u < 0.45 ? 1 : u < 0.75 ? 2 : 3) : u < 0.45 ? 1 : u < 0.8 ? 2 : 3;
+  const n = single ? 1 : cornell ? (u < 0.35 ? 1 : u < 0.6 ? 2 : u < 0.85 ? 3 : 4) : u < 0.45 ? 1 : u < 0.8 ? 2 : 3;
   const placed: PlacedObject[] = [];
   for (let k = 0; k < n; k++) {
     const proto = k === 0 ? rng.pick(graspable) : rng.pick(protos);
-    const spread = k === 0 ? (cornell ? 0.02 : 0.04) : cornell ? 0.16 : 0.13;
+    const spread = k === 0 ? (cornell ? 0.02 : 0.04) : cornell ? 0.24 : 0.13;
     for (let tries = 0; tries < 40; tries++) {
       const a = rng.uniform(0, 2 * Math.PI);
       const d = spread * Math.sqrt(rng.next());

@@ -118,13 +118,16 @@ export interface SimRealRun {
   trainImages: number;
   curve: { step: number; loss: number; accuracy?: number; realAccuracy?: number; realCorrect?: number; realTotal?: number; realHeldOutCorrect?: number; realHeldOutTotal?: number }[];
   final: {
+    step: number;
+    syntheticValAccuracy: number;
     realAccuracy: number;
     realCorrect: number;
     realTotal: number;
     development: { correct: number; total: number; accuracy: number };
     heldOut: { correct: number; total: number; accuracy: number };
   };
-  wallSeconds: number;
+  /** training time (s), on a machine shared with others: see the README for the load */
+  trainSeconds: number;
   date: string;
 }
 

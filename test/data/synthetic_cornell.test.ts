@@ -34,8 +34,10 @@ test('Cornell-like scenes are deterministic per seed and differ across seeds and
 test('oblique camera: the table is a depth ramp like Cornell (~1–3 mm per image row, nearer at the bottom); overhead: flat', () => {
   const slopes = cornell.map((s) => sceneDepthStats(s).rowSlopeMmPerPx);
   const med = percentile(slopes, 50);
-  assert.ok(med < -1.2 && med > -3.2, `median row slope ${med.toFixed(2)} mm/px (Cornell ≈ −1.9)`);
-  assert.ok(slopes.filter((v) => v < -0.8).length >= 6, `slopes ${slopes.map((v) => v.toFixed(2))}`);
+  // two thirds of the views at Cornell's angle, a third flatter
+  assert.ok(med < -0.8 && med > -3.2, `median row slope ${med.toFixed(2)} mm/px (Cornell ≈ −1.9)`);
+  assert.ok(slopes.filter((v) => v < -1.4).length >= 3, `slopes ${slopes.map((v) => v.toFixed(2))}`);
+  assert.ok(slopes.every((v) => v < -0.1), `every oblique view is a ramp: ${slopes.map((v) => v.toFixed(2))}`);
   const depths = cornell.map((s) => sceneDepthStats(s).centreDepth);
   assert.ok(depths.every((d) => d > 0.75 && d < 1.4), `crop centre depth ${depths.map((v) => v.toFixed(2))} m (Cornell ≈ 1.04)`);
   const flat = scenes('no-tilt', 4).map((s) => Math.abs(sceneDepthStats(s).rowSlopeMmPerPx));
