@@ -306,7 +306,7 @@ const HUMAN_MAX_PER_OBJECT = 8;
 
 /**
  * Positive and negative rectangles of the placed objects. `human`: Cornell-like labels (a labeller's margin of
- * 0.8–2.5 cm on each side of the part grasped, one plate size for the scene, at most 8 rectangles per object, rougher
+ * 1.2–3 cm on each side of the part grasped, one plate size for the scene, at most 8 rectangles per object, rougher
  * jitter). `visibility`: drop grasps whose centre the camera does not see on the object (oblique views).
  */
 function labelGrasps(
@@ -319,7 +319,7 @@ function labelGrasps(
   const positives: GraspRectPoints[] = [];
   const negatives: GraspRectPoints[] = [];
   const perObject = objects.map(() => 0);
-  const scenePlate = opts.human ? rng.uniform(0.03, 0.05) : 0;
+  const scenePlate = opts.human ? rng.uniform(0.035, 0.055) : 0;
   const visible = (P: Vec3, k: number): boolean => {
     const r = opts.visibility;
     if (!r) return true;
@@ -333,7 +333,7 @@ function labelGrasps(
     let candidates = o.proto.grasps;
     if (opts.human && candidates.length > HUMAN_MAX_PER_OBJECT) candidates = rng.shuffle(candidates.slice()).slice(0, HUMAN_MAX_PER_OBJECT);
     for (const g0 of candidates) {
-      const g = opts.human ? { ...g0, opening: g0.span + 2 * rng.uniform(0.008, 0.025), plate: scenePlate * rng.uniform(0.85, 1.15) } : g0;
+      const g = opts.human ? { ...g0, opening: g0.span + 2 * rng.uniform(0.012, 0.03), plate: scenePlate * rng.uniform(0.85, 1.15) } : g0;
       const P = toWorld(o, g.p);
       const dir = o.yaw + g.phi;
       // the jaws (finger centres just outside the opening) must land on free table, not on a neighbour

@@ -70,7 +70,6 @@ export function makeCornellPrototype(kind: CornellShapeKind, rng: Rng): ObjectPr
       const h = rng.uniform(0.005, 0.028);
       prims = [{ kind: 'box', c: [0, 0, h / 2], h: [L / 2, w / 2, h / 2] }];
       for (const x of spread(L / 2 - 0.015, L > 0.12 ? 4 + rng.int(3) : 3 + rng.int(2))) G([x, 0, h], Math.PI / 2, w);
-      if (L < 0.12 && rng.chance(0.5)) G([0, 0, h], 0, L);
       break;
     }
     case 'small-box': {
