@@ -8,10 +8,10 @@ import { currentProfile } from './config/profiles';
 import { openDataset } from './data/dataset';
 import { BatchLoader } from './data/loader';
 import { splitEntries } from './data/split';
+import { ensureSyntheticTestSplit, syntheticTestDir } from './data/test_split';
 import { ConfigError, GrasplabError } from './errors';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { evaluateModel } from './eval/metric';
-import { openWorkbench, runExperiment } from './experiment';
+import { openWorkbench, runExperiment, scoreModel } from './experiment';
 import { readDepthFile } from './export/depth_file';
 import { INPUT_FITS, type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
@@ -19,6 +19,8 @@ import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
 import { exportModel, loadModelFromDir } from './export/save';
+import { importTorchModel } from './export/import_model';
+import { writeMapsNpy } from './export/maps_file';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
 import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
 import { BEST_DIR, runDirFor } from './train/loop';
@@ -47,16 +49,24 @@ const USAGE: Record<string, string> = {
     (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json); an interrupted run
     resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
     GRASPLAB_PROFILE, default cpu).`,
-  eval: `grasplab eval --model-dir DIR [--out FILE.json] [--jacquard-output FILE] [--top-k 1] [--batch-size 4]
-               [--split-seed 1] [--limit N]
+  eval: `grasplab eval --model-dir DIR [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
+               [--batch-size 4] [--split-seed 1] [--limit N]
     Rectangle-metric accuracy on the whole validation split of the current dataset (the split every training run
-    uses); per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
+    uses), or (--split test, synthetic data) on the held-out test split: its first --limit scenes, default the
+    profile's testImages. Per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
   export: `grasplab export --model-dir DIR --out DIR [--format float32|float16|uint16|uint8|all]
     Writes model.json + group1-shard*.bin (tfjs layers format; --format all: one sub-folder per format).`,
   predict: `grasplab predict --model DIR IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
-               [--threshold 0.2] [--min-distance 20]
-    IMAGE: float32 TIFF in metres or 16-bit PNG in millimetres. Prints the top-k grasps as JSON
-    (centre [row, col] px, angle rad/deg, opening px, jaw px, quality).`,
+               [--threshold 0.2] [--min-distance 20] [--no-preprocess] [--maps-out FILE.npy]
+    IMAGE: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy float array in metres. Prints the top-k grasps
+    as JSON (centre [row, col] px, angle rad/deg, opening px, jaw px, quality). --no-preprocess: IMAGE (.npy, S×S)
+    is the network input itself (no inpainting, crop or normalisation). --maps-out: the raw network maps as .npy
+    float32 [S,S,4], channels pos, cos, sin, width.`,
+  import: `grasplab import --from STATE.npz --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult W] [--aux]
+               [--backbone-only] [--seed S] --out DIR
+    A PyTorch state dict saved as .npz (see README) → a model folder for eval, predict and export. pspnet: hszhao/semseg
+    module names plus the report's conv0 and *_output convs; depth, width and aux are read off the dict (given values
+    must agree). --backbone-only loads the ResNet only (e.g. semseg's pretrained resnet50_v2) and reports the keys used.`,
   latency: `grasplab latency --model DIR [--runs 10] [--warmup 2]
     Batch-1 milliseconds per S×S depth image: forward pass, and the whole prediction with post-processing.`,
 };
@@ -81,6 +91,8 @@ export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> 
         return await trainCommand(rest, io);
       case 'eval':
         return await evalCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
@@ -147,9 +159,12 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
       resize: { type: 'boolean' },
       threshold: { type: 'string' },
       'min-distance': { type: 'string' },
+      'no-preprocess': { type: 'boolean' },
+      'maps-out': { type: 'string' },
     },
   });
   const modelDir = requireOpt(values.model, 'model', 'predict');
+  if (values['no-preprocess'] && (values.crop !== undefined || values.resize)) throw new ConfigError('--no-preprocess takes the S×S network input as it is: no --crop/--resize');
   if (positionals.length !== 1) throw new ConfigError(`expected exactly one IMAGE, got ${positionals.length}\n${usage('predict')}`);
   const image = positionals[0];
   const fit = (values.resize ? 'resize' : values.crop ?? 'none') as InputFit;
@@ -165,7 +180,8 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
   const { depth, encoding } = await readDepthFile(image);
   const model = await loadModel(modelDir);
   try {
-    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image });
+    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
+    if (values['maps-out']) writeMapsNpy(values['maps-out'], pred.maps);
     if (values.overlay) {
       const f = pred.prepared.frame;
       fs.mkdirSync(path.dirname(path.resolve(values.overlay)), { recursive: true });
@@ -186,6 +202,7 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
           grasps: pred.grasps.map((g, k) => graspReport(g, k + 1)),
           timingsMs: roundAll(pred.timings),
           overlay: values.overlay ?? null,
+          mapsOut: values['maps-out'] ?? null,
         },
         null,
         2,
@@ -358,9 +375,12 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
       'split-seed': { type: 'string' },
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
+      split: { type: 'string' },
     },
   });
   const modelDir = requireOpt(values['model-dir'], 'model-dir', 'eval');
+  const which = values.split ?? 'val';
+  if (which !== 'val' && which !== 'test') throw new ConfigError(`--split ${which}: use val or test`);
   const topK = numberOpt(values['top-k'], 'top-k', 1, { int: true, min: 1 });
   const batchSize = numberOpt(values['batch-size'], 'batch-size', 4, { int: true, min: 1 });
   const limit = numberOpt(values.limit, 'limit', 0, { int: true, min: 0 });
@@ -369,26 +389,78 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
   const model = await loadModel(modelDir);
   try {
     const size = modelInputSize(model);
-    const ds = await openDataset(choice);
-    const { val } = splitEntries(ds.entries, split);
-    // the workbench's validation preprocessing (no augmentation), over the whole validation split unless --limit
-    const loader = new BatchLoader(ds, val, { batchSize: 1, seed: split.seed, shuffle: false, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
+    let ds;
+    let entries;
+    if (which === 'test') {
+      if (choice.kind !== 'synthetic') throw new ConfigError(`--split test: only the synthetic dataset has a held-out test split (${choice.kind} folders keep their train/validation split)`);
+      const count = limit > 0 ? limit : currentProfile().testImages;
+      const dir = syntheticTestDir(choice.dir);
+      await ensureSyntheticTestSplit(dir, count);
+      ds = await openDataset({ kind: 'synthetic', dir });
+      entries = ds.entries.slice(0, count);
+    } else {
+      ds = await openDataset(choice);
+      entries = splitEntries(ds.entries, split).val;
+    }
+    // the workbench's validation preprocessing (no augmentation), over the whole split unless --limit
+    const loader = new BatchLoader(ds, entries, { batchSize: 1, seed: split.seed, shuffle: false, cacheBytes: 0, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
     const samples = await loader.samples(limit > 0 ? limit : undefined);
-    const res = await evaluateModel(model, samples, { topK, batchSize });
+    const res = await scoreModel(model, samples, { topK, batchSize });
     // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
     const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
+    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
       const lines = jacquardOutputLines(res.perImage, { outputSize: size, maxGrasps: topK });
       fs.writeFileSync(values['jacquard-output'], lines.join('\n') + (lines.length ? '\n' : ''));
     }
-    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
+    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, split: which, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
     return 0;
   } finally {
     model.dispose();
   }
+}
+
+// ---- import ---------------------------------------------------------------------------------------------------
+
+async function importCommand(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      from: { type: 'string' },
+      model: { type: 'string' },
+      depth: { type: 'string' },
+      'width-mult': { type: 'string' },
+      aux: { type: 'boolean' },
+      'backbone-only': { type: 'boolean' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const from = requireOpt(values.from, 'from', 'import');
+  const out = requireOpt(values.out, 'out', 'import');
+  const name = requireOpt(values.model, 'model', 'import') as ModelName;
+  if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
+  await selectBackend({ quiet: true });
+  const r = await importTorchModel({
+    from,
+    out,
+    model: name,
+    depth: values.depth === undefined ? undefined : (numberOpt(values.depth, 'depth', 50, { int: true }) as ModelConfig['resnetDepth']),
+    widthMultiplier: values['width-mult'] === undefined ? undefined : numberOpt(values['width-mult'], 'width-mult', 1, { min: 0 }),
+    aux: values.aux,
+    backboneOnly: values['backbone-only'],
+    seed: values.seed === undefined ? undefined : numberOpt(values.seed, 'seed', 1, { int: true }),
+  });
+  io.out(
+    JSON.stringify(
+      { out: r.out, modelConfig: r.modelConfig, params: r.params, files: r.files, usedKeys: r.loaded, ignoredKeys: r.ignored, unusedKeys: r.unused, layersLeftInitialised: r.leftInitialised },
+      null,
+      2,
+    ),
+  );
+  return 0;
 }
 
 if (require.main === module) {
