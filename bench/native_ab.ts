@@ -1,0 +1,72 @@
+/**
+ * Interleaved A/B of grasplab's native conv kernels against the wasm kernels, in ONE process (the same heap, model and
+ * batch; the machine's load hits both sides alike): training steps alternate native on / off and the CPU time of each
+ * step (process.cpuUsage, all threads) and its wall time are recorded.
+ *   npx tsx bench/native_ab.ts [--model pspnet-r18-w0.25] [--batch 8] [--threads 0|n] [--rounds 5]
+ * `--threads n` loads the threaded wasm build with n threads and gives the native pool n threads too.
+ * Prints medians and the on/off ratios.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as os from 'os';
+import { benchModels } from './models';
+import { selectBackend } from '../lib/backend/setup';
+import { describeNativeConv, disableNativeConv, enableNativeConv } from '../lib/backend/native_conv';
+import { buildModel } from '../lib/models/registry';
+import { trainStep } from '../lib/train/step';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string, dflt: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : dflt;
+  };
+  const batch = Number(flag('--batch', '8'));
+  const threads = Number(flag('--threads', '0'));
+  const rounds = Number(flag('--rounds', '5'));
+  const spec = benchModels().find((s) => s.id === flag('--model', 'pspnet-r18-w0.25'));
+  if (!spec) throw new Error(`unknown model; known: ${benchModels().map((s) => s.id).join(', ')}`);
+  const env = { ...process.env, GRASPLAB_BACKEND: 'wasm', GRASPLAB_WASM_THREADS: threads > 0 ? String(threads) : '' };
+  const report = await selectBackend({ quiet: true, env });
+  if (!report.native?.on) throw new Error(describeNativeConv(report.native));
+  const model = buildModel({ ...spec.config, inputSize: 300 });
+  const opt = tf.train.adam(1e-3);
+  const x = tf.randomUniform([batch, 300, 300, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const y = tf.randomUniform([batch, 300, 300, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
+  const step = async () => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await trainStep(model, opt, { x, y });
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { cpu: (c.user + c.system) / 1000, wall };
+  };
+  const on = () => enableNativeConv(env);
+  const nativeLine = describeNativeConv(on());
+  await step(); // warm-up both paths (operator creation, buffers)
+  disableNativeConv('A/B');
+  await step();
+  const res: Record<'on' | 'off', { cpu: number; wall: number }[]> = { on: [], off: [] };
+  const load: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const side of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      if (side === 'on') on();
+      else disableNativeConv('A/B');
+      res[side].push(await step());
+    }
+    load.push(os.loadavg()[0]);
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+  const line = (side: 'on' | 'off') =>
+    `${side.padEnd(4)} CPU ${med(res[side].map((s) => s.cpu)).toFixed(0).padStart(6)} ms  wall ${med(res[side].map((s) => s.wall)).toFixed(0).padStart(6)} ms   (CPU per step: ${res[side].map((s) => s.cpu.toFixed(0)).join(', ')})`;
+  console.log(`${spec.id} train step b${batch}, wasm ${threads > 0 ? `threaded build, ${threads} threads` : 'single-threaded build'}, ${nativeLine}; ${rounds} interleaved rounds, medians`);
+  console.log(line('on'));
+  console.log(line('off'));
+  const ratio = (k: 'cpu' | 'wall') => med(res.off.map((s) => s[k])) / med(res.on.map((s) => s[k]));
+  console.log(`off/on: CPU ${ratio('cpu').toFixed(2)}x, wall ${ratio('wall').toFixed(2)}x; 1-min load average during the rounds ${load.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
+  process.exit(0); // the threaded build's workers would keep the process alive
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});

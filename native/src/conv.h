@@ -1,0 +1,31 @@
+// Float32 NHWC convolutions as a gather (implicit im2col) fused into a packed, blocked GEMM (see conv.cc).
+#pragma once
+#include <string>
+
+namespace gl {
+
+// Geometry of a forward convolution x [B,H,W,CI] * w [KH,KW,CI,CO] -> y [B,OH,OW,CO]:
+// y[b,oh,ow,co] = sum over kh,kw,ci of x[b, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw, ci] * w[kh,kw,ci,co]
+// (out-of-range x reads are zero; the bottom/right padding is implied by OH/OW).
+struct ConvGeom {
+  int B, H, W, CI, KH, KW, CO, OH, OW, sh, sw, dh, dw, pt, pl;
+};
+
+// Returns an error message, or empty if the geometry is usable.
+std::string check_geom(const ConvGeom& g);
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y, int act, float alpha);
+// dx [B,H,W,CI] = gradient of sum(y*dy) w.r.t. x
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
+// dw [KH,KW,CI,CO] = gradient w.r.t. w
+void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
+
+// Kernel selection: "avx2" (needs AVX2+FMA) or "generic"; returns false if the requested one is unavailable.
+bool select_isa(const std::string& isa);
+std::string current_isa();
+bool cpu_has_avx2_fma();
+
+void set_threads(int n);
+int get_threads();
+
+}  // namespace gl
