@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import * as fs from 'fs';
 import * as path from 'path';
 import { BackendCapabilityError } from '../errors';
 import { PROJECT_ROOT } from '../config/paths';
 import { type WasmHeapBackend, heapBuffer } from './wasm_kernel_calls';
-import { setConvAccelerator, type ConvAccelerator } from './wasm_kernels';
+import { setKernelAccelerator, type KernelAccelerator } from './wasm_kernels';
 import { wasmThreadsFromEnv } from './wasm_threads';
 
 /**
  * Native convolution kernels for the wasm backend (Node only; the optional package `native/`, an N-API addon built
  * by node-gyp at `npm install`). Conv2D, FusedConv2D (bias + linear/relu/relu6/leakyrelu), Conv2DBackpropInput and
  * Conv2DBackpropFilter, incl. strides, explicit/same/valid pads and dilations, run as a gather fused into a packed,
- * cache-blocked SGEMM with an AVX2/FMA micro-kernel (a portable kernel on other CPUs) on a small thread pool.
+ * cache-blocked SGEMM with an AVX2/FMA micro-kernel (a portable kernel on other CPUs) on a small thread pool; also
+ * MaxPoolGrad (ResNet's stem pool gradient was 6 % of a PSPNet step as a JS loop).
  * Why: XNNPACK in wasm reaches ~25–30 GFLOP/s per thread here (4-lane SIMD, no FMA), native AVX2+FMA ~100; the
  * convolutions are ~80 % of a PSPNet training step.
  *
@@ -37,6 +39,7 @@ interface NativeAddon {
   conv2d(heap: Uint8Array, geom: Int32Array, x: number, w: number, bias: number, y: number, act: number, alpha: number): void;
   conv2dBackpropInput(heap: Uint8Array, geom: Int32Array, dy: number, w: number, dx: number): void;
   conv2dBackpropFilter(heap: Uint8Array, geom: Int32Array, x: number, dy: number, dw: number): void;
+  maxPoolGrad(heap: Uint8Array, poolGeom: Int32Array, dy: number, x: number, dx: number): void;
   setThreads(n: number): number;
   setIsa(isa: string): boolean;
   info(): { isa: string; threads: number; cpuAvx2Fma: boolean };
@@ -99,7 +102,7 @@ export function enableNativeConv(env: NodeJS.ProcessEnv = process.env, opts: { i
     return status;
   }
   const actual = addon.setThreads(threads);
-  setConvAccelerator(ACCELERATOR);
+  setKernelAccelerator(ACCELERATOR);
   status = {
     on: true,
     isa,
@@ -111,7 +114,7 @@ export function enableNativeConv(env: NodeJS.ProcessEnv = process.env, opts: { i
 
 /** Unregisters the native kernels (the wasm ones take over again); for A/B measurements and tests. */
 export function disableNativeConv(reason = 'turned off'): void {
-  setConvAccelerator(undefined);
+  setKernelAccelerator(undefined);
   status = { on: false, reason };
 }
 
@@ -131,10 +134,12 @@ function loadAddon(): NativeAddon | string {
       errors.push(firstLine(e));
     }
   }
-  const notBuilt = errors.every((m) => /Cannot find module/.test(m));
-  return notBuilt
-    ? 'the addon is not built (npm install compiles native/ with node-gyp, which needs g++, make and python3; then run `npm rebuild grasplab-native`, or `npm install` if that package is missing)'
-    : `the addon failed to load: ${errors.join('; ')}`;
+  if (!errors.every((m) => /Cannot find module/.test(m))) return `the addon failed to load: ${errors.join('; ')}`;
+  const installed = fs.existsSync(path.join(PROJECT_ROOT, 'node_modules', 'grasplab-native'));
+  return installed
+    ? 'the addon is not built (npm install ran without scripts?): run `npm rebuild grasplab-native` (needs g++, make, python3)'
+    : 'the addon is not installed: its build failed or was skipped at npm install (node-gyp needs g++, make and python3); ' +
+        'after installing them run `npm install`';
 }
 
 function firstLine(e: unknown): string {
@@ -250,10 +255,37 @@ function conv2dBackpropFilterNative(args: Args): tf.TensorInfo | undefined {
   return out;
 }
 
-const ACCELERATOR: ConvAccelerator = {
+/**
+ * MaxPoolGrad: dy routed to the first maximum of each window (as the cpu backend and wasm_pool_kernels.ts do), one
+ * image per thread. Inputs dy [B,OH,OW,C], input x [B,H,W,C]; attrs filterSize, strides, pad, dimRoundingMode.
+ */
+function maxPoolGradNative(args: Args): tf.TensorInfo | undefined {
+  const backend = args.backend as WasmHeapBackend;
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const { filterSize, strides, pad, dimRoundingMode } = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
+  if (!allFloat(dy, input) || input.shape.length !== 4) return undefined;
+  const info = tf.backend_util.computePool2DInfo(input.shape as Shape4, filterSize, strides, 1, pad, dimRoundingMode);
+  if (!tf.util.arraysEqual(info.outShape, dy.shape)) return undefined;
+  const out = backend.makeOutput(input.shape, 'float32');
+  if (tf.util.sizeFromShape(input.shape) === 0) return out;
+  const geom = Int32Array.of(
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left,
+  );
+  if (info.outHeight === 0 || info.outWidth === 0) {
+    new Float32Array(heapBuffer(backend), offsetOf(backend, out), tf.util.sizeFromShape(input.shape)).fill(0);
+    return out;
+  }
+  addon!.maxPoolGrad(heapBytes(backend), geom, offsetOf(backend, dy), offsetOf(backend, input), offsetOf(backend, out));
+  return out;
+}
+
+const ACCELERATOR: KernelAccelerator = {
   Conv2D: conv2dNative,
   FusedConv2D: conv2dNative,
   Conv2DBackpropInput: conv2dBackpropInputNative,
   Conv2DBackpropFilter: conv2dBackpropFilterNative,
+  MaxPoolGrad: maxPoolGradNative,
   takesDilations: true,
 };

@@ -25,17 +25,18 @@ import { BackendCapabilityError } from '../errors';
  *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
  *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
  *  - Sum, Mean over batch and space (replaced): an HxW average pool (wasm_spatial_reduce.ts).
- *  - Conv2D, FusedConv2D and both conv gradients: native kernels when an accelerator is set (Node only, see
- *    native_conv.ts; injected so that this module stays browser-safe), else the kernels above / wasm's own.
+ *  - Conv2D, FusedConv2D, both conv gradients and MaxPoolGrad: native kernels when an accelerator is set (Node only,
+ *    see native_conv.ts; injected so that this module stays browser-safe), else the kernels above / wasm's own.
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
 
 /** Kernel functions that return undefined for cases they do not cover. */
 type OptionalKernel = (args: KernelArgs) => tf.TensorInfo | undefined;
 
-/** Faster convolution kernels from outside this module (native_conv.ts). */
-export interface ConvAccelerator {
+/** Faster kernels from outside this module (native_conv.ts). */
+export interface KernelAccelerator {
   Conv2D?: OptionalKernel;
+  MaxPoolGrad?: OptionalKernel;
   FusedConv2D?: OptionalKernel;
   Conv2DBackpropInput?: OptionalKernel;
   Conv2DBackpropFilter?: OptionalKernel;
@@ -43,16 +44,16 @@ export interface ConvAccelerator {
   takesDilations?: boolean;
 }
 
-let accelerator: ConvAccelerator | undefined;
+let accelerator: KernelAccelerator | undefined;
 let fastEnabled = false;
 
-/** Sets (or, with undefined, removes) the convolution accelerator; takes effect at the next kernel call. */
-export function setConvAccelerator(acc: ConvAccelerator | undefined): void {
+/** Sets (or, with undefined, removes) the kernel accelerator; takes effect at the next kernel call. */
+export function setKernelAccelerator(acc: KernelAccelerator | undefined): void {
   accelerator = acc;
 }
 
 /** The accelerator's kernel `name`, when one is set and grasplab's fast kernels are on. */
-function accelerated(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter'): OptionalKernel | undefined {
+function accelerated(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad'): OptionalKernel | undefined {
   return fastEnabled ? accelerator?.[name] : undefined;
 }
 
@@ -109,7 +110,7 @@ const REPLACED: Record<string, Replacement> = {
   Mean: (args, original) => meanSpatialWasm(args, original) ?? meanWasm(args, original),
   Transpose: transposeWasm,
   BatchMatMul: batchMatMulWasm,
-  MaxPoolGrad: maxPoolGradWasm,
+  MaxPoolGrad: (args) => accelerated('MaxPoolGrad')?.(args) ?? maxPoolGradWasm(args),
 };
 
 /** wasm's own kernels that REPLACED displaced (kept for fallback and for `useFastWasmKernels(false)`). */

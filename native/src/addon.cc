@@ -156,6 +156,36 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
+// maxPoolGrad(heap, poolGeometry [B,H,W,C,OH,OW,fh,fw,sh,sw,dh,dw,pt,pl], dyOffset, xOffset, dxOffset)
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    size_t argc = 5;
+    napi_value argv[5];
+    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
+    if (argc < 5) throw Failure{"grasplab-native: maxPoolGrad expects 5 arguments"};
+    Heap heap;
+    void* data = nullptr;
+    typed_array(env, argv[0], napi_uint8_array, &data, &heap.bytes, "heap");
+    heap.base = static_cast<uint8_t*>(data);
+    void* gd = nullptr;
+    size_t gb = 0;
+    typed_array(env, argv[1], napi_int32_array, &gd, &gb, "pool geometry");
+    if (gb != 14 * 4) throw Failure{"grasplab-native: pool geometry must hold 14 int32 values"};
+    const int32_t* v = static_cast<const int32_t*>(gd);
+    const gl::PoolGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
+    for (int i = 0; i < 12; ++i)
+      if (v[i] < 1) throw Failure{"grasplab-native: pool sizes, windows, strides and dilations must be >= 1"};
+    if (g.pt < 0 || g.pl < 0) throw Failure{"grasplab-native: pool padding must be >= 0"};
+    const double xs = static_cast<double>(g.B) * g.H * g.W * g.C, ys = static_cast<double>(g.B) * g.OH * g.OW * g.C;
+    const float* dy = heap.tensor(number_arg(env, argv[2], "dy"), ys, "dy");
+    const float* x = heap.tensor(number_arg(env, argv[3], "x"), xs, "x");
+    float* dx = heap.tensor(number_arg(env, argv[4], "dx"), xs, "dx");
+    std::lock_guard<std::mutex> lk(g_call_mutex);
+    gl::max_pool_grad(g, dy, x, dx);
+    return undefined(env);
+  });
+}
+
 // setThreads(n): threads of the pool (the calling thread included); returns the count in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -210,6 +240,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv2D, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -12,6 +12,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -401,6 +402,61 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
       }
     });
   }
+}
+
+}  // namespace gl
+
+namespace gl {
+
+// One image per task (windows of neighbouring rows overlap, so rows of one image are not split): deterministic.
+void max_pool_grad(const PoolGeom& g, const float* dy, const float* x, float* dx) {
+  State& st = state();
+  const long C = g.C;
+  const long img = static_cast<long>(g.H) * g.W * C;
+  st.pool.run(g.B, [&](int tid, long b) {
+    const float* xb = x + b * img;
+    float* dxb = dx + b * img;
+    std::fill(dxb, dxb + img, 0.0f);
+    float* best = st.scratch_a[tid].ensure(static_cast<size_t>(C) * 2);
+    // where[k]: index into the image of channel k's maximum, or -1 (kept as float-sized ints after `best`)
+    std::vector<long> where(C);
+    for (int r = 0; r < g.OH; ++r) {
+      const int r0 = r * g.sh - g.pt;
+      for (int q = 0; q < g.OW; ++q) {
+        const int q0 = q * g.sw - g.pl;
+        bool first = true;
+        for (int i = 0; i < g.fh; ++i) {
+          const int xr = r0 + i * g.dh;
+          if (xr < 0 || xr >= g.H) continue;
+          for (int j = 0; j < g.fw; ++j) {
+            const int xc = q0 + j * g.dw;
+            if (xc < 0 || xc >= g.W) continue;
+            const long base = (static_cast<long>(xr) * g.W + xc) * C;
+            const float* v = xb + base;
+            if (first) {
+              for (long k = 0; k < C; ++k) {
+                const bool ok = v[k] > -INFINITY;
+                best[k] = ok ? v[k] : -INFINITY;
+                where[k] = ok ? base + k : -1;
+              }
+              first = false;
+              continue;
+            }
+            for (long k = 0; k < C; ++k) {
+              if (v[k] > best[k]) {
+                best[k] = v[k];
+                where[k] = base + k;
+              }
+            }
+          }
+        }
+        if (first) continue;
+        const float* gdy = dy + ((b * g.OH + r) * static_cast<long>(g.OW) + q) * C;
+        for (long k = 0; k < C; ++k)
+          if (where[k] >= 0) dxb[where[k]] += gdy[k];
+      }
+    }
+  });
 }
 
 }  // namespace gl

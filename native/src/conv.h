@@ -29,3 +29,14 @@ void set_threads(int n);
 int get_threads();
 
 }  // namespace gl
+
+namespace gl {
+
+// Max-pool gradient: dx [B,H,W,C] = dy [B,OH,OW,C] routed to the FIRST maximum of each window (row-major scan,
+// strict >, padding ignored; a NaN or -Inf is never a maximum), as tfjs' cpu backend does.
+struct PoolGeom {
+  int B, H, W, C, OH, OW, fh, fw, sh, sw, dh, dw, pt, pl;
+};
+void max_pool_grad(const PoolGeom& g, const float* dy, const float* x, float* dx);
+
+}  // namespace gl

@@ -11,7 +11,7 @@ import { maxRelativeError, onBackend, seededValues, wasmMissing } from './backen
  * grasplab's native conv kernels (native/, lib/backend/native_conv.ts) on the wasm backend: forward, input gradient
  * and filter gradient against a plain-loop reference (double sums) and the cpu backend, for odd shapes, strides,
  * dilations, pads, batch 1 and 3, 1 and 2 threads, the AVX2 and the portable kernels; bitwise equal results for
- * 1 and 2 threads; the fallback to the wasm kernels.
+ * 1 and 2 threads; the fallback to the wasm kernels; the native MaxPoolGrad against the JS one.
  */
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -222,6 +222,41 @@ describe('native conv kernels on wasm', () => {
     }
     assert.equal(nativeConvStatus().on, true);
     assert.equal(convGradientsTakeDilations(), true);
+  });
+
+  it('MaxPoolGrad: native equals the JS heap kernel bitwise (ties, NaN, -Inf, padding, 1 and 2 threads)', (t) => {
+    if (!needNative(t)) return;
+    const x = seededValues(3 * 13 * 11 * 5, 91).map((v) => Math.round(v * 3)); // ties
+    x[7] = NaN;
+    x[40] = -Infinity;
+    x[41] = NaN;
+    const cases: [[number, number], [number, number], 'same' | 'valid'][] = [[[3, 3], [2, 2], 'same'], [[2, 3], [1, 2], 'valid'], [[3, 3], [1, 1], 'same']];
+    const run = () =>
+      cases.map(([f, s, pad], i) =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(x, [3, 13, 11, 5]);
+          const y = tf.maxPool(xt, f, s, pad);
+          const dy = tf.tensor(seededValues(y.size, 92 + i), y.shape);
+          const info = tf.backend_util.computePool2DInfo([3, 13, 11, 5], f, s, 1, pad);
+          const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, { filterSize: f, strides: s, pad, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          assert.deepEqual(dx.shape, [info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
+          return Float32Array.from(dx.dataSync());
+        }),
+      );
+    try {
+      const native1 = run();
+      enableNativeConv({ GRASPLAB_NATIVE_THREADS: '2' });
+      const native2 = run();
+      disableNativeConv('test');
+      const js = run();
+      js.forEach((v, i) => {
+        assert.deepEqual(native1[i], v, `case ${i}: native (1 thread) vs JS`);
+        assert.deepEqual(native2[i], v, `case ${i}: native (2 threads) vs JS`);
+      });
+      assert.ok(js.some((v) => v.some((e) => e !== 0)));
+    } finally {
+      enableNativeConv({ GRASPLAB_NATIVE_THREADS: '1' });
+    }
   });
 
   it('refuses a dy that does not match the conv output, and tensors outside the heap (named errors, no crash)', (t) => {
