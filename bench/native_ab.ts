@@ -2,8 +2,9 @@
  * Interleaved A/B of grasplab's native conv kernels against the wasm kernels, in ONE process (the same heap, model and
  * batch; the machine's load hits both sides alike): training steps alternate native on / off and the CPU time of each
  * step (process.cpuUsage, all threads) and its wall time are recorded.
- *   npx tsx bench/native_ab.ts [--model pspnet-r18-w0.25] [--batch 8] [--threads 0|n] [--rounds 5]
+ *   npx tsx bench/native_ab.ts [--model pspnet-r18-w0.25] [--batch 8] [--threads 0|n] [--rounds 5] [--vs off|avx2|generic]
  * `--threads n` loads the threaded wasm build with n threads and gives the native pool n threads too.
+ * `--vs avx2` compares the default native kernels (the best the CPU has) with the AVX2 ones instead of with none.
  * Prints medians and the on/off ratios; `main thread` is the CPU time of the JS thread alone (with threads, a
  * measure of the critical path that other processes' load disturbs less than wall time).
  */
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const batch = Number(flag('--batch', '8'));
   const threads = Number(flag('--threads', '0'));
   const rounds = Number(flag('--rounds', '5'));
+  const vs = flag('--vs', 'off');
+  if (!['off', 'avx2', 'generic'].includes(vs)) throw new Error(`--vs ${vs}: use off, avx2 or generic`);
   const spec = benchModels().find((s) => s.id === flag('--model', 'pspnet-r18-w0.25'));
   if (!spec) throw new Error(`unknown model; known: ${benchModels().map((s) => s.id).join(', ')}`);
   const env = { ...process.env, GRASPLAB_BACKEND: 'wasm', GRASPLAB_WASM_THREADS: threads > 0 ? String(threads) : '' };
@@ -44,16 +47,17 @@ async function main(): Promise<void> {
     return { cpu: (c.user + c.system) / 1000, wall, main: mainThreadCpuMs() - m0 };
   };
   const on = () => enableNativeConv(env);
+  const other = () => (vs === 'off' ? disableNativeConv('A/B') : enableNativeConv(env, { isa: vs as 'avx2' | 'generic' }));
   const nativeLine = describeNativeConv(on());
   await step(); // warm-up both paths (operator creation, buffers)
-  disableNativeConv('A/B');
+  other();
   await step();
   const res: Record<'on' | 'off', { cpu: number; wall: number; main: number }[]> = { on: [], off: [] };
   const load: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
       if (side === 'on') on();
-      else disableNativeConv('A/B');
+      else other();
       res[side].push(await step());
     }
     load.push(os.loadavg()[0]);
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     `${side.padEnd(4)} CPU ${med(res[side].map((s) => s.cpu)).toFixed(0).padStart(6)} ms  main thread ${med(res[side].map((s) => s.main)).toFixed(0).padStart(6)} ms  wall ${med(res[side].map((s) => s.wall)).toFixed(0).padStart(6)} ms   (CPU per step: ${res[side].map((s) => s.cpu.toFixed(0)).join(', ')})`;
   console.log(`${spec.id} train step b${batch}, wasm ${threads > 0 ? `threaded build, ${threads} threads` : 'single-threaded build'}, ${nativeLine}; ${rounds} interleaved rounds, medians`);
   console.log(line('on'));
-  console.log(line('off'));
+  console.log(line('off') + (vs === 'off' ? '' : `   ('off' = native ${vs} kernels)`));
   const ratio = (k: 'cpu' | 'wall' | 'main') => med(res.off.map((s) => s[k])) / med(res.on.map((s) => s[k]));
   console.log(`off/on: CPU ${ratio('cpu').toFixed(2)}x, main thread ${ratio('main').toFixed(2)}x, wall ${ratio('wall').toFixed(2)}x; 1-min load average during the rounds ${load.map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   process.exit(0); // the threaded build's workers would keep the process alive

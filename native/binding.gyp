@@ -7,6 +7,7 @@
         "src/conv.cc",
         "src/thread_pool.cc",
         "src/kernel_avx2.cc",
+        "src/kernel_avx512.cc",
         "src/kernel_generic.cc"
       ],
       "defines": ["NAPI_VERSION=8"],

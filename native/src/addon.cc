@@ -203,7 +203,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
-// setIsa('avx2' | 'generic'): returns false if the CPU cannot run the requested kernels.
+// setIsa('avx512' | 'avx2' | 'generic'): returns false if the CPU cannot run the requested kernels.
 napi_value SetIsa(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     size_t argc = 1;
@@ -220,18 +220,20 @@ napi_value SetIsa(napi_env env, napi_callback_info info) {
   });
 }
 
-// info(): { isa, threads, cpuAvx2Fma }
+// info(): { isa, threads, cpuAvx2Fma, cpuAvx512 }
 napi_value Info(napi_env env, napi_callback_info) {
   std::lock_guard<std::mutex> lk(g_call_mutex);
-  napi_value o, isa, threads, avx2;
+  napi_value o, isa, threads, avx2, avx512;
   napi_create_object(env, &o);
   const std::string name = gl::current_isa();
   napi_create_string_utf8(env, name.c_str(), name.size(), &isa);
   napi_create_int32(env, gl::get_threads(), &threads);
   napi_get_boolean(env, gl::cpu_has_avx2_fma(), &avx2);
+  napi_get_boolean(env, gl::cpu_has_avx512(), &avx512);
   napi_set_named_property(env, o, "isa", isa);
   napi_set_named_property(env, o, "threads", threads);
   napi_set_named_property(env, o, "cpuAvx2Fma", avx2);
+  napi_set_named_property(env, o, "cpuAvx512", avx512);
   return o;
 }
 

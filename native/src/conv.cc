@@ -61,7 +61,11 @@ State& state() {
   // never destroyed: worker threads must not be joined from a static destructor during process exit
   static State* s = [] {
     State* st = new State();
-    if (cpu_has_avx2_fma() && block_kernel_avx2()) {
+    if (cpu_has_avx512() && block_kernel_avx512()) {
+      st->kernel = block_kernel_avx512();
+      st->seg_kernel = seg_kernel_avx512();
+      st->isa = "avx512";
+    } else if (cpu_has_avx2_fma() && block_kernel_avx2()) {
       st->kernel = block_kernel_avx2();
       st->seg_kernel = seg_kernel_avx2();
       st->isa = "avx2";
@@ -215,9 +219,22 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
+bool cpu_has_avx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
 bool select_isa(const std::string& isa) {
   State& st = state();
-  if (isa == "avx2") {
+  if (isa == "avx512") {
+    if (!cpu_has_avx512() || !block_kernel_avx512()) return false;
+    st.kernel = block_kernel_avx512();
+    st.seg_kernel = seg_kernel_avx512();
+  } else if (isa == "avx2") {
     if (!cpu_has_avx2_fma() || !block_kernel_avx2()) return false;
     st.kernel = block_kernel_avx2();
     st.seg_kernel = seg_kernel_avx2();

@@ -20,10 +20,11 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
 // dw [KH,KW,CI,CO] = gradient w.r.t. w
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
-// Kernel selection: "avx2" (needs AVX2+FMA) or "generic"; returns false if the requested one is unavailable.
+// Kernel selection: "avx512" (needs AVX-512F+FMA), "avx2" (AVX2+FMA) or "generic"; false if unavailable here.
 bool select_isa(const std::string& isa);
 std::string current_isa();
 bool cpu_has_avx2_fma();
+bool cpu_has_avx512();
 
 void set_threads(int n);
 int get_threads();

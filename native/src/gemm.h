@@ -62,8 +62,10 @@ using SegKernel = void (*)(const SegBlock&);
 
 // The kernels: AVX2+FMA (only called after a CPU check) and portable C++.
 BlockKernel block_kernel_avx2();
+BlockKernel block_kernel_avx512();
 BlockKernel block_kernel_generic();
 SegKernel seg_kernel_avx2();
+SegKernel seg_kernel_avx512();
 SegKernel seg_kernel_generic();
 
 }  // namespace gl

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { selectBackend } from '../../lib/backend/setup';
-import { describeNativeConv, disableNativeConv, enableNativeConv, nativeConvStatus, nativeThreadsFromEnv } from '../../lib/backend/native_conv';
+import { describeNativeConv, disableNativeConv, enableNativeConv, nativeConvStatus, nativeIsaFromEnv, nativeThreadsFromEnv } from '../../lib/backend/native_conv';
 import { convGradientsTakeDilations } from '../../lib/backend/wasm_kernels';
 import { BackendCapabilityError } from '../../lib/errors';
 import { maxRelativeError, onBackend, seededValues, wasmMissing } from './backend_compare';
@@ -10,7 +10,7 @@ import { maxRelativeError, onBackend, seededValues, wasmMissing } from './backen
 /**
  * grasplab's native conv kernels (native/, lib/backend/native_conv.ts) on the wasm backend: forward, input gradient
  * and filter gradient against a plain-loop reference (double sums) and the cpu backend, for odd shapes, strides,
- * dilations, pads, batch 1 and 3, 1 and 2 threads, the AVX2 and the portable kernels; bitwise equal results for
+ * dilations, pads, batch 1 and 3, 1 and 2 threads, the AVX-512, AVX2 and portable kernels (where the CPU has them); bitwise equal results for
  * 1 and 2 threads; the fallback to the wasm kernels; the native MaxPoolGrad against the JS one.
  */
 
@@ -127,7 +127,13 @@ describe('native conv kernels on wasm', () => {
     }
   });
 
-  for (const isa of ['avx2', 'generic'] as const) {
+  it('parse GRASPLAB_NATIVE_ISA', () => {
+    assert.equal(nativeIsaFromEnv({}), undefined);
+    assert.equal(nativeIsaFromEnv({ GRASPLAB_NATIVE_ISA: 'avx2' }), 'avx2');
+    assert.throws(() => nativeIsaFromEnv({ GRASPLAB_NATIVE_ISA: 'sse9' }), BackendCapabilityError);
+  });
+
+  for (const isa of ['avx512', 'avx2', 'generic'] as const) {
     it(`${isa} kernels: forward, input and filter gradients equal plain loops (strides, dilations, pads, batch 1/3); 2 threads bitwise equal 1`, (t) => {
       if (!needNative(t)) return;
       const st = enableNativeConv({ GRASPLAB_NATIVE_THREADS: '1' }, { isa });
