@@ -12,7 +12,7 @@ import { wasmThreadsFromEnv } from './wasm_threads';
  * by node-gyp at `npm install`). Conv2D, FusedConv2D (bias + linear/relu/relu6/leakyrelu), Conv2DBackpropInput and
  * Conv2DBackpropFilter, incl. strides, explicit/same/valid pads and dilations, run as a gather fused into a packed,
  * cache-blocked SGEMM with an AVX2/FMA micro-kernel (a portable kernel on other CPUs) on a small thread pool; also
- * MaxPoolGrad (ResNet's stem pool gradient was 6 % of a PSPNet step as a JS loop).
+ * MaxPoolGrad (ResNet's stem pool gradient was 6 % of a PSPNet step as a JS loop) and BatchMatMul.
  * Why: XNNPACK in wasm reaches ~25–30 GFLOP/s per thread here (4-lane SIMD, no FMA), native AVX2+FMA ~100; the
  * convolutions are ~80 % of a PSPNet training step.
  *
@@ -45,6 +45,7 @@ interface NativeAddon {
   conv2dBackpropInput(heap: Uint8Array, geom: Int32Array, dy: number, w: number, dx: number): void;
   conv2dBackpropFilter(heap: Uint8Array, geom: Int32Array, x: number, dy: number, dw: number): void;
   maxPoolGrad(heap: Uint8Array, poolGeom: Int32Array, dy: number, x: number, dx: number): void;
+  matMul(heap: Uint8Array, geom: Int32Array, a: number, b: number, c: number): void;
   setThreads(n: number): number;
   setIsa(isa: string): boolean;
   info(): { isa: string; threads: number; cpuAvx2Fma: boolean; cpuAvx512: boolean };
@@ -296,11 +297,55 @@ function maxPoolGradNative(args: Args): tf.TensorInfo | undefined {
   return out;
 }
 
+/**
+ * BatchMatMul (with transposeA / transposeB and a broadcast batch of 1) on the native GEMM. tfjs-wasm packs the
+ * right operand afresh on every call (an XNNPACK fully-connected operator per call): PSPNet's pyramid-pooling
+ * products ([≤36,1444]·[1444,1024] and their gradients) ran at ~1–2 GFLOP/s there.
+ */
+function batchMatMulNative(args: Args): tf.TensorInfo | undefined {
+  const backend = args.backend as WasmHeapBackend;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = (args.attrs ?? {}) as unknown as tf.BatchMatMulAttrs;
+  if (!allFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb) return undefined; // wasm's kernel reports the mismatch
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  let outer: number[];
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return undefined;
+  }
+  const batch = tf.util.sizeFromShape(outer);
+  const batchA = tf.util.sizeFromShape(outerA);
+  const batchB = tf.util.sizeFromShape(outerB);
+  const padded = (s: number[]) => [...Array(outer.length - s.length).fill(1), ...s];
+  // a batch is either broadcast whole (size 1) or the full output batch in the same layout
+  if ((batchA !== 1 && !tf.util.arraysEqual(padded(outerA), outer)) || (batchB !== 1 && !tf.util.arraysEqual(padded(outerB), outer))) return undefined;
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  const size = batch * m * n;
+  if (size === 0) return out;
+  if (k === 0) {
+    new Float32Array(heapBuffer(backend), offsetOf(backend, out), size).fill(0);
+    return out;
+  }
+  const geom = Int32Array.of(batch, batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0);
+  addon!.matMul(heapBytes(backend), geom, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out));
+  return out;
+}
+
 const ACCELERATOR: KernelAccelerator = {
   Conv2D: conv2dNative,
   FusedConv2D: conv2dNative,
   Conv2DBackpropInput: conv2dBackpropInputNative,
   Conv2DBackpropFilter: conv2dBackpropFilterNative,
   MaxPoolGrad: maxPoolGradNative,
+  BatchMatMul: batchMatMulNative,
   takesDilations: true,
 };

@@ -25,7 +25,7 @@ import { BackendCapabilityError } from '../errors';
  *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
  *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
  *  - Sum, Mean over batch and space (replaced): an HxW average pool (wasm_spatial_reduce.ts).
- *  - Conv2D, FusedConv2D, both conv gradients and MaxPoolGrad: native kernels when an accelerator is set (Node only,
+ *  - Conv2D, FusedConv2D, both conv gradients, MaxPoolGrad and BatchMatMul: native kernels when an accelerator is set (Node only,
  *    see native_conv.ts; injected so that this module stays browser-safe), else the kernels above / wasm's own.
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
@@ -37,6 +37,7 @@ type OptionalKernel = (args: KernelArgs) => tf.TensorInfo | undefined;
 export interface KernelAccelerator {
   Conv2D?: OptionalKernel;
   MaxPoolGrad?: OptionalKernel;
+  BatchMatMul?: OptionalKernel;
   FusedConv2D?: OptionalKernel;
   Conv2DBackpropInput?: OptionalKernel;
   Conv2DBackpropFilter?: OptionalKernel;
@@ -53,7 +54,7 @@ export function setKernelAccelerator(acc: KernelAccelerator | undefined): void {
 }
 
 /** The accelerator's kernel `name`, when one is set and grasplab's fast kernels are on. */
-function accelerated(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad'): OptionalKernel | undefined {
+function accelerated(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad' | 'BatchMatMul'): OptionalKernel | undefined {
   return fastEnabled ? accelerator?.[name] : undefined;
 }
 
@@ -109,7 +110,7 @@ const REPLACED: Record<string, Replacement> = {
   Sum: (args, original) => sumSpatialWasm(args, original) ?? sumWasm(args, original),
   Mean: (args, original) => meanSpatialWasm(args, original) ?? meanWasm(args, original),
   Transpose: transposeWasm,
-  BatchMatMul: batchMatMulWasm,
+  BatchMatMul: (args, original) => accelerated('BatchMatMul')?.(args) ?? batchMatMulWasm(args, original),
   MaxPoolGrad: (args) => accelerated('MaxPoolGrad')?.(args) ?? maxPoolGradWasm(args),
 };
 

@@ -186,6 +186,35 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// matMul(heap, geometry [batch, batchA, batchB, M, K, N, transA, transB], aOffset, bOffset, cOffset)
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    size_t argc = 5;
+    napi_value argv[5];
+    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
+    if (argc < 5) throw Failure{"grasplab-native: matMul expects 5 arguments"};
+    Heap heap;
+    void* data = nullptr;
+    typed_array(env, argv[0], napi_uint8_array, &data, &heap.bytes, "heap");
+    heap.base = static_cast<uint8_t*>(data);
+    void* gd = nullptr;
+    size_t gb = 0;
+    typed_array(env, argv[1], napi_int32_array, &gd, &gb, "matmul geometry");
+    if (gb != 8 * 4) throw Failure{"grasplab-native: matmul geometry must hold 8 int32 values"};
+    const int32_t* v = static_cast<const int32_t*>(gd);
+    const gl::MatMulGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+    if (g.batch < 1 || g.M < 1 || g.K < 1 || g.N < 1) throw Failure{"grasplab-native: matmul sizes must be >= 1"};
+    if ((g.batch_a != 1 && g.batch_a != g.batch) || (g.batch_b != 1 && g.batch_b != g.batch))
+      throw Failure{"grasplab-native: matmul batches must be 1 or the output batch"};
+    const float* a = heap.tensor(number_arg(env, argv[2], "a"), static_cast<double>(g.batch_a) * g.M * g.K, "a");
+    const float* b = heap.tensor(number_arg(env, argv[3], "b"), static_cast<double>(g.batch_b) * g.K * g.N, "b");
+    float* c = heap.tensor(number_arg(env, argv[4], "c"), static_cast<double>(g.batch) * g.M * g.N, "c");
+    std::lock_guard<std::mutex> lk(g_call_mutex);
+    gl::matmul(g, a, b, c);
+    return undefined(env);
+  });
+}
+
 // setThreads(n): threads of the pool (the calling thread included); returns the count in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -243,6 +272,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropInput", nullptr, Conv2DBackpropInput, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -477,3 +477,49 @@ void max_pool_grad(const PoolGeom& g, const float* dy, const float* x, float* dx
 }
 
 }  // namespace gl
+
+namespace gl {
+
+// Tasks are (row block × column chunk) of C, so short-and-wide products (PSPNet's pooling matrices: M 1..36,
+// N 1024) still spread over threads; a transposed A is copied row-major first (M·K values, small next to M·K·N).
+void matmul(const MatMulGeom& g, const float* a, const float* b, float* c) {
+  State& st = state();
+  const long M = g.M, K = g.K, N = g.N;
+  const long npad = round_up(N, NR);
+  KBlocks kb(K);
+  constexpr long NCHUNK = 256;  // columns per task (a multiple of NR)
+  const long row_blocks = (M + MB - 1) / MB, col_chunks = (N + NCHUNK - 1) / NCHUNK;
+  for (int bi = 0; bi < g.batch; ++bi) {
+    const float* ab = a + (g.batch_a == 1 ? 0 : static_cast<long>(bi) * M * K);
+    const float* bb = b + (g.batch_b == 1 ? 0 : static_cast<long>(bi) * K * N);
+    float* cb = c + static_cast<long>(bi) * M * N;
+    float* packed = st.packed.ensure(static_cast<size_t>(std::max<long>(K, 1)) * npad);
+    if (g.trans_b)
+      pack_b(kb, static_cast<int>(N), packed, [&](long k, long n) { return bb[n * K + k]; });
+    else
+      pack_b(kb, static_cast<int>(N), packed, [&](long k, long n) { return bb[k * N + n]; });
+    const float* arows = ab;
+    if (g.trans_a) {
+      float* t = st.partial.ensure(static_cast<size_t>(std::max<long>(M * K, 1)));
+      for (long k = 0; k < K; ++k)
+        for (long m = 0; m < M; ++m) t[m * K + k] = ab[k * M + m];
+      arows = t;
+    }
+    st.pool.run(row_blocks * col_chunks, [&](int tid, long task) {
+      const long p0 = (task / col_chunks) * MB, n0 = (task % col_chunks) * NCHUNK;
+      const int rows = static_cast<int>(std::min<long>(MB, M - p0));
+      const int cols = static_cast<int>(std::min<long>(NCHUNK, N - n0));
+      std::vector<float*>& crow = st.crow[tid];
+      crow.resize(MB);
+      for (int r = 0; r < rows; ++r) crow[r] = cb + (p0 + r) * N + n0;
+      for (int i = 0; i < kb.n; ++i) {
+        const long k0 = kb.begin(i), len = kb.end(i) - k0;
+        Block blk{len, arows + p0 * K + k0, K, false, 0, rows, packed + k0 * npad + (n0 / NR) * len * NR, len * NR,
+                  cols, crow.data(), i > 0, i == kb.n - 1, nullptr, ACT_LINEAR, 0.0f};
+        st.kernel(blk);
+      }
+    });
+  }
+}
+
+}  // namespace gl

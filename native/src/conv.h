@@ -41,3 +41,14 @@ struct PoolGeom {
 void max_pool_grad(const PoolGeom& g, const float* dy, const float* x, float* dx);
 
 }  // namespace gl
+
+namespace gl {
+
+// c[b] = op(a[b]) · op(b[b]) for b < batch (op = transpose when trans_*); a is [batch_a, M, K] (or [batch_a, K, M]
+// transposed), b is [batch_b, K, N] (or [batch_b, N, K]); batch_a / batch_b are 1 (broadcast) or batch.
+struct MatMulGeom {
+  int batch, batch_a, batch_b, M, K, N, trans_a, trans_b;
+};
+void matmul(const MatMulGeom& g, const float* a, const float* b, float* c);
+
+}  // namespace gl

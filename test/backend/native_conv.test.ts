@@ -11,7 +11,7 @@ import { maxRelativeError, onBackend, seededValues, wasmMissing } from './backen
  * grasplab's native conv kernels (native/, lib/backend/native_conv.ts) on the wasm backend: forward, input gradient
  * and filter gradient against a plain-loop reference (double sums) and the cpu backend, for odd shapes, strides,
  * dilations, pads, batch 1 and 3, 1 and 2 threads, the AVX-512, AVX2 and portable kernels (where the CPU has them); bitwise equal results for
- * 1 and 2 threads; the fallback to the wasm kernels; the native MaxPoolGrad against the JS one.
+ * 1 and 2 threads; the fallback to the wasm kernels; the native MaxPoolGrad against the JS one; BatchMatMul.
  */
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -260,6 +260,52 @@ describe('native conv kernels on wasm', () => {
         assert.deepEqual(native2[i], v, `case ${i}: native (2 threads) vs JS`);
       });
       assert.ok(js.some((v) => v.some((e) => e !== 0)));
+    } finally {
+      enableNativeConv({ GRASPLAB_NATIVE_THREADS: '1' });
+    }
+  });
+
+  it('BatchMatMul: transposes, broadcast and 4-D batches, several K blocks and column chunks, equal plain loops; 2 threads bitwise equal 1', (t) => {
+    if (!needNative(t)) return;
+    const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+      { a: [36, 700], b: [700, 530], ta: false, tb: false }, // PSPNet pooling-like: short, wide, K > one block
+      { a: [700, 9], b: [700, 300], ta: true, tb: false },
+      { a: [5, 7], b: [11, 7], ta: false, tb: true },
+      { a: [3, 13, 6], b: [1, 6, 17], ta: false, tb: false }, // broadcast b
+      { a: [2, 3, 6, 13], b: [2, 3, 17, 6], ta: true, tb: true },
+    ];
+    const matmul = (c: (typeof cases)[number], av: Float32Array, bv: Float32Array) =>
+      tf.tidy(() => Float32Array.from(tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb).dataSync()));
+    try {
+      for (const [i, c] of cases.entries()) {
+        const av = seededValues(size(c.a), 200 + i);
+        const bv = seededValues(size(c.b), 300 + i);
+        const ra = c.a.length;
+        const rb = c.b.length;
+        const [m, k] = c.ta ? [c.a[ra - 1], c.a[ra - 2]] : [c.a[ra - 2], c.a[ra - 1]];
+        const n = c.tb ? c.b[rb - 2] : c.b[rb - 1];
+        const batch = Math.max(size(c.a.slice(0, -2)), size(c.b.slice(0, -2)));
+        const sa = size(c.a.slice(0, -2)) === 1 ? 0 : m * k;
+        const sb = size(c.b.slice(0, -2)) === 1 ? 0 : k * n;
+        const ref = new Float32Array(batch * m * n);
+        for (let q = 0; q < batch; q++)
+          for (let r = 0; r < m; r++)
+            for (let col = 0; col < n; col++) {
+              let acc = 0;
+              for (let j = 0; j < k; j++) {
+                const x = av[q * sa + (c.ta ? j * m + r : r * k + j)];
+                const y = bv[q * sb + (c.tb ? col * k + j : j * n + col)];
+                acc += x * y;
+              }
+              ref[(q * m + r) * n + col] = acc;
+            }
+        enableNativeConv({ GRASPLAB_NATIVE_THREADS: '1' });
+        const one = matmul(c, av, bv);
+        const err = maxRelativeError(one, ref);
+        assert.ok(err < 2e-6, `case ${i}: differs from plain loops by ${err.toExponential(2)}`);
+        enableNativeConv({ GRASPLAB_NATIVE_THREADS: '2' });
+        assert.deepEqual(matmul(c, av, bv), one, `case ${i}: 1 vs 2 threads`);
+      }
     } finally {
       enableNativeConv({ GRASPLAB_NATIVE_THREADS: '1' });
     }
