@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as os from 'os';
 import { selectBackend } from '../lib/backend/setup';
 import { useFastWasmKernels } from '../lib/backend/wasm_kernels';
+import { describeNativeConv } from '../lib/backend/native_conv';
 import { BenchModelSpec, buildBenchModel } from './models';
 import { Summary, summarize } from './stats';
 
@@ -91,6 +92,8 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     env: { ...process.env, GRASPLAB_BACKEND: task.backend, GRASPLAB_WASM_THREADS: threads > 0 ? String(threads) : '' },
   });
   if (task.variant === 'stock') useFastWasmKernels(false);
+  // which kernels ran: the native ones (GRASPLAB_NATIVE=0 gives the wasm-only numbers), or why not
+  if (task.backend === 'wasm') notes.push(task.variant === 'stock' ? 'native conv kernels off (stock)' : describeNativeConv());
 
   const { model, source, flops, trainableParams } = buildBenchModel(task.spec, task.inputSize);
   const S = task.inputSize;

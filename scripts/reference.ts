@@ -129,8 +129,13 @@ async function runCommand(args: string[], plan: ReferencePlan, profile: Profile)
       fs.mkdirSync(path.dirname(log), { recursive: true });
       const fd = fs.openSync(log, 'a');
       // the same node and loader (tsx) as this process; workers use the single-threaded wasm build (one core each),
-      // and one ONNX Runtime thread for their forward passes unless GRASPLAB_ORT_THREADS says otherwise
-      const env = { ...process.env, GRASPLAB_ORT_THREADS: process.env.GRASPLAB_ORT_THREADS || '1' };
+      // one native-kernel thread and one ONNX Runtime thread unless GRASPLAB_NATIVE_THREADS / GRASPLAB_ORT_THREADS
+      // say otherwise
+      const env = {
+        ...process.env,
+        GRASPLAB_ORT_THREADS: process.env.GRASPLAB_ORT_THREADS || '1',
+        GRASPLAB_NATIVE_THREADS: process.env.GRASPLAB_NATIVE_THREADS || '1',
+      };
       const child = spawn(process.execPath, [...process.execArgv, script, 'worker', id], { stdio: ['ignore', fd, fd], env });
       fs.closeSync(fd);
       return child;

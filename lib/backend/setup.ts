@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { describeNativeConv, enableNativeConv, type NativeConvStatus } from './native_conv';
 import { registerWasmGradientKernels } from './wasm_kernels';
 import { registerThreadedWasm, wasmThreadsFromEnv } from './wasm_threads';
 
@@ -12,6 +13,8 @@ export interface BackendReport {
   choice: BackendName;
   /** why each better choice was skipped */
   skipped: string[];
+  /** on the wasm backend: whether grasplab's native conv kernels are on, and why (not) */
+  native?: NativeConvStatus;
 }
 
 const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -35,8 +38,13 @@ export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.Proces
     const why = await withoutNewCrashHandlers(() => tryBackend(choice, env));
     if (why === undefined) {
       active = { backend: tf.getBackend(), choice, skipped };
+      if (choice === 'wasm') active.native = enableNativeConv(env);
       if (!opts.quiet) {
-        console.log(`grasplab: tfjs backend '${active.backend}' (${choice})` + (skipped.length ? `; skipped: ${skipped.join('; ')}` : ''));
+        console.log(
+          `grasplab: tfjs backend '${active.backend}' (${choice})` +
+            (active.native ? `, ${describeNativeConv(active.native)}` : '') +
+            (skipped.length ? `; skipped: ${skipped.join('; ')}` : ''),
+        );
       }
       return active;
     }

@@ -8,6 +8,7 @@ import { transposeWasm } from './wasm_transpose';
 import { batchMatMulWasm } from './wasm_matmul';
 import { maxPoolGradWasm } from './wasm_pool_kernels';
 import type { KernelArgs } from './wasm_kernel_calls';
+import { BackendCapabilityError } from '../errors';
 
 /**
  * Kernels grasplab adds to / replaces on the wasm backend (tfjs-backend-wasm 4.22), chosen by profiling GG-CNN,
@@ -24,11 +25,66 @@ import type { KernelArgs } from './wasm_kernel_calls';
  *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
  *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
  *  - Sum, Mean over batch and space (replaced): an HxW average pool (wasm_spatial_reduce.ts).
+ *  - Conv2D, FusedConv2D, both conv gradients, MaxPoolGrad and BatchMatMul: native kernels when an accelerator is set (Node only,
+ *    see native_conv.ts; injected so that this module stays browser-safe), else the kernels above / wasm's own.
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
 
+/** Kernel functions that return undefined for cases they do not cover. */
+type OptionalKernel = (args: KernelArgs) => tf.TensorInfo | undefined;
+
+/** Faster kernels from outside this module (native_conv.ts). */
+export interface KernelAccelerator {
+  Conv2D?: OptionalKernel;
+  MaxPoolGrad?: OptionalKernel;
+  BatchMatMul?: OptionalKernel;
+  FusedConv2D?: OptionalKernel;
+  Conv2DBackpropInput?: OptionalKernel;
+  Conv2DBackpropFilter?: OptionalKernel;
+  /** its gradient kernels honour a `dilations` attribute (tfjs' own kernels have none) */
+  takesDilations?: boolean;
+}
+
+let accelerator: KernelAccelerator | undefined;
+let fastEnabled = false;
+
+/** Sets (or, with undefined, removes) the kernel accelerator; takes effect at the next kernel call. */
+export function setKernelAccelerator(acc: KernelAccelerator | undefined): void {
+  accelerator = acc;
+}
+
+/** The accelerator's kernel `name`, when one is set and grasplab's fast kernels are on. */
+function accelerated(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad' | 'BatchMatMul'): OptionalKernel | undefined {
+  return fastEnabled ? accelerator?.[name] : undefined;
+}
+
+/**
+ * Whether 'Conv2DBackpropInput' / 'Conv2DBackpropFilter' on the active backend take a `dilations` attribute (the
+ * native kernels on wasm do), so a dilated conv's gradients can be single kernel calls (lib/models/dilated_conv.ts).
+ */
+export function convGradientsTakeDilations(): boolean {
+  return tf.getBackend() === 'wasm' && fastEnabled && accelerator?.takesDilations === true;
+}
+
+/** Refuses dilations on a gradient kernel that would ignore them (only the accelerator's honour them). */
+function assertNoDilations(name: string, attrs: tf.NamedAttrMap | undefined): void {
+  const d = (attrs as { dilations?: number | number[] } | undefined)?.dilations;
+  if (d !== undefined && [d].flat().some((v) => v !== 1)) {
+    throw new BackendCapabilityError(`wasm ${name} with dilations ${JSON.stringify(d)} needs the native conv kernels (native_conv.ts), which are off`);
+  }
+}
+
 const ADDED: tf.KernelConfig[] = [
-  { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilterWasm as tf.KernelFunc },
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const fast = accelerated('Conv2DBackpropFilter')?.(args);
+      if (fast) return fast;
+      assertNoDilations('Conv2DBackpropFilter', args.attrs);
+      return conv2DBackpropFilterWasm(args);
+    }) as unknown as tf.KernelFunc,
+  },
 ];
 
 /**
@@ -37,7 +93,14 @@ const ADDED: tf.KernelConfig[] = [
  */
 type Replacement = (args: KernelArgs, original: (args: KernelArgs) => tf.TensorInfo) => tf.TensorInfo | tf.TensorInfo[] | undefined;
 const REPLACED: Record<string, Replacement> = {
-  Conv2DBackpropInput: conv2DBackpropInputWasm,
+  Conv2D: (args) => accelerated('Conv2D')?.(args),
+  FusedConv2D: (args) => accelerated('FusedConv2D')?.(args),
+  Conv2DBackpropInput: (args) => {
+    const fast = accelerated('Conv2DBackpropInput')?.(args);
+    if (fast) return fast;
+    assertNoDilations('Conv2DBackpropInput', args.attrs);
+    return conv2DBackpropInputWasm(args);
+  },
   Slice: sliceWasm,
   SplitV: splitVWasm,
   Tile: tileWasm,
@@ -47,8 +110,8 @@ const REPLACED: Record<string, Replacement> = {
   Sum: (args, original) => sumSpatialWasm(args, original) ?? sumWasm(args, original),
   Mean: (args, original) => meanSpatialWasm(args, original) ?? meanWasm(args, original),
   Transpose: transposeWasm,
-  BatchMatMul: batchMatMulWasm,
-  MaxPoolGrad: maxPoolGradWasm,
+  BatchMatMul: (args, original) => accelerated('BatchMatMul')?.(args) ?? batchMatMulWasm(args, original),
+  MaxPoolGrad: (args) => accelerated('MaxPoolGrad')?.(args) ?? maxPoolGradWasm(args),
 };
 
 /** wasm's own kernels that REPLACED displaced (kept for fallback and for `useFastWasmKernels(false)`). */
@@ -75,6 +138,7 @@ export function registerWasmGradientKernels(): void {
  * (before/after numbers); the added kernels stay, since without them training fails.
  */
 export function useFastWasmKernels(enabled: boolean): void {
+  fastEnabled = enabled;
   for (const [name, fast] of Object.entries(REPLACED)) {
     const current = tf.getKernel(name, 'wasm');
     const isOurs = current !== undefined && ours.has(current.kernelFunc);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../errors';
+import { convGradientsTakeDilations } from '../backend/wasm_kernels';
 import { InitName, makeInitializer } from './init';
 
 /**
@@ -11,6 +12,8 @@ import { InitName, makeInitializer } from './init';
  * with tf.customGrad from two ops that do have kernels everywhere:
  *   dx = conv2d(pad(dy, d·(k−1)−p), W flipped in space and transposed in channels, dilation d)   (H×W outputs only)
  *   dW = conv2d(xᵀ, dyᵀ as the filter, stride d, pad p)   (one strided convolution, see dilatedConvFilterGrad)
+ * Where the gradient kernels take a `dilations` attribute (grasplab's native conv kernels on wasm, see
+ * lib/backend/native_conv.ts) both gradients are instead single Conv2DBackpropInput / Conv2DBackpropFilter calls.
  * The space-to-batch rewrite (TF's atrous_conv2d: spaceToBatchND → conv → batchToSpaceND) is also trainable but
  * its 6-D transposes made PSPNet-R34's forward 3× slower on wasm; the tests use it as an independent reference.
  *
@@ -117,11 +120,27 @@ export function dilatedConv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, dilation: num
     const value = conv2dPadded(xt, wt, d, p);
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+      if (convGradientsTakeDilations()) return dilatedConvGradsByKernels(xs, ws, dy, d, p);
       return [dilatedConvInputGrad(dy, ws, d, p, xs.shape), dilatedConvFilterGrad(xs, dy, d, p, ws.shape)];
     };
     return { value, gradFunc };
   });
   return op(x, kernel) as tf.Tensor4D;
+}
+
+/** Both gradients as the dilated forms of tfjs' two conv gradient kernels (only where they honour `dilations`). */
+function dilatedConvGradsByKernels(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, d: number, p: number): tf.Tensor[] {
+  const common = {
+    strides: [1, 1],
+    pad: [[0, 0], [p, p], [p, p], [0, 0]],
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    dilations: [d, d],
+  } as unknown as tf.NamedAttrMap;
+  const engine = tf.engine();
+  const dx = engine.runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap);
+  const dW = engine.runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: w.shape } as unknown as tf.NamedAttrMap);
+  return [dx as tf.Tensor4D, dW as tf.Tensor4D];
 }
 
 /** Zero-pad p on all sides, then a 'valid' conv with dilation d (forward only). */

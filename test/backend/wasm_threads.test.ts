@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import { BackendCapabilityError } from '../../lib/errors';
 import { registerThreadedWasm, wasmThreadsFromEnv, wasmThreadsInUse } from '../../lib/backend/wasm_threads';
 import { selectBackend } from '../../lib/backend/setup';
+import { nativeConvStatus } from '../../lib/backend/native_conv';
+import { heapBuffer, type WasmHeapBackend } from '../../lib/backend/wasm_kernel_calls';
 import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
 
 /** The opt-in multi-threaded wasm build (this file runs in its own process, so replacing 'wasm' is contained). */
@@ -22,6 +24,9 @@ describe('threaded wasm backend (GRASPLAB_WASM_THREADS)', () => {
     await selectBackend({ quiet: true, env: { GRASPLAB_BACKEND: 'wasm' } });
     assert.equal(tf.getBackend(), 'wasm');
     assert.equal(wasmThreadsInUse(), 2);
+    // the threaded build's heap is a SharedArrayBuffer: the native conv kernels (when built) work on it in place
+    assert.ok(heapBuffer(tf.backend() as unknown as WasmHeapBackend) instanceof SharedArrayBuffer);
+    if (nativeConvStatus().on) assert.equal(nativeConvStatus().threads, 1, 'tests run the native kernels on 1 thread unless told');
     await assertWasmMatchesCpu('threaded conv + grads', () => {
       const x = tf.tensor4d(seededValues(4 * 40 * 36 * 8, 61), [4, 40, 36, 8]);
       const w = tf.tensor4d(seededValues(3 * 3 * 8 * 16, 62), [3, 3, 8, 16]);
