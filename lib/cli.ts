@@ -8,7 +8,7 @@ import { currentProfile } from './config/profiles';
 import { openDataset } from './data/dataset';
 import { BatchLoader } from './data/loader';
 import { splitEntries } from './data/split';
-import { ConfigError, GrasplabError } from './errors';
+import { ConfigError, GrasplabError, TrainingInterruptedError } from './errors';
 import { jacquardOutputLines } from './eval/jacquard_output';
 import { evaluateModel } from './eval/metric';
 import { openWorkbench, runExperiment } from './experiment';
@@ -21,7 +21,10 @@ import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/q
 import { exportModel, loadModelFromDir } from './export/save';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
 import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
-import { BEST_DIR, runDirFor } from './train/loop';
+import { profileFromFlag } from './config/profiles';
+import { exitCodeFor, resumeCommandHint } from './train/interrupt';
+import { BEST_DIR } from './train/loop';
+import { checkRunName } from './train/run_dir';
 import { consoleProgress } from './train/progress';
 
 /**
@@ -94,6 +97,10 @@ export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> 
         return 2;
     }
   } catch (e) {
+    if (e instanceof TrainingInterruptedError) {
+      io.err(`grasplab ${cmd}: ${e.message}\n${resumeCommandHint(argv)}`);
+      return exitCodeFor(e.signal);
+    }
     if (e instanceof GrasplabError) {
       io.err(`grasplab ${cmd}: ${e.name}: ${e.message}`);
       return 1;
@@ -290,7 +297,7 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   });
   const name = requireOpt(values.model, 'model', 'train') as ModelName;
   if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
-  const profile = values.profile ? currentProfile({ GRASPLAB_PROFILE: values.profile }) : currentProfile();
+  const profile = values.profile ? profileFromFlag(values.profile) : currentProfile();
   const seed = numberOpt(values.seed, 'seed', profile.seeds[0], { int: true });
   const auxWeight = values['aux-weight'] === undefined ? undefined : numberOpt(values['aux-weight'], 'aux-weight', 0.4, { min: 0 });
   const modelCfg: ModelConfig = { name };
@@ -304,9 +311,8 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   const batchSize = numberOpt(values['batch-size'], 'batch-size', profile.batchSize, { int: true, min: 1 });
   const epochs = numberOpt(values.epochs, 'epochs', profile.epochs, { int: true, min: 1 });
   const pspTag = name === 'pspnet' ? `-r${modelCfg.resnetDepth}-w${modelCfg.widthMultiplier}${modelCfg.aux ? `-aux${auxWeight}` : ''}` : '';
-  const runName = values['run-name'] ?? `cli-${name}${pspTag}-${profile.name}-s${seed}`;
-  const runDir = runDirFor(runName);
-  if (values.fresh) fs.rmSync(runDir, { recursive: true, force: true });
+  // --run-name is the folder name itself; the default name gets the run's key (lib/train/run_key.ts) appended
+  const runName = values['run-name'] !== undefined ? checkRunName(values['run-name'], '--run-name') : `cli-${name}${pspTag}-${profile.name}-s${seed}`;
 
   await selectBackend({ quiet: true });
   return withProfile(values.profile, async () => {
@@ -315,6 +321,9 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
     io.err(`grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), profile ${profile.name}, backend ${tf.getBackend()}`);
     const res = await runExperiment(wb, {
       name: runName,
+      exactName: values['run-name'] !== undefined,
+      resume: !values.fresh,
+      resumeHint: 'Add --fresh to start this run over (its checkpoints are deleted), or choose another --run-name.',
       model: modelCfg,
       seed,
       auxWeight,

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/setup';
 import { resultsDir } from '../lib/config/paths';
+import { removeInside } from '../lib/config/safe_remove';
 import { generateScene } from '../lib/data/synthetic';
 import { writeDepthTiff } from '../lib/data/tiff';
 import type { WeightFormat } from '../lib/export/quantize';
@@ -37,7 +38,7 @@ export async function makeExample(outDir: string, opts: ExampleOptions = {}): Pr
   const { model, note, owned } = await chooseModel(opts);
   try {
     const exportable = model.outputs.length > 1 ? inferenceModel(model) : model;
-    fs.rmSync(path.join(outDir, 'model'), { recursive: true, force: true });
+    removeInside(outDir, path.join(outDir, 'model'));
     await exportModel(exportable, path.join(outDir, 'model'), { format: opts.format ?? 'float16', source: { note } });
     await writeDepthTiff(path.join(outDir, 'depth.tiff'), opts.depth ?? exampleScene());
     return { note };
