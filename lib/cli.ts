@@ -47,8 +47,8 @@ const USAGE: Record<string, string> = {
   train: `grasplab train --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult 0.25] [--aux-weight 0.4]
                [--profile smoke|cpu|paper] [--epochs N] [--batch-size B] [--run-name NAME] [--seed S] [--fresh]
     Trains like the notebooks (lib/experiment) on the dataset named by GRASPLAB_DATASET / GRASPLAB_DATA_DIR
-    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json); an interrupted run
-    resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
+    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json; default NAME:
+    cli-<model>-<profile>-s<seed>-<config key>); an interrupted run (Ctrl-C: exit 130) resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
     GRASPLAB_PROFILE, default cpu).`,
   eval: `grasplab eval --model-dir DIR [--out FILE.json] [--jacquard-output FILE] [--top-k 1] [--batch-size 4]
                [--split-seed 1] [--limit N]
