@@ -52,7 +52,8 @@ test('CLI train (smoke profile) → eval on the validation split (+ Jacquard out
       assert.deepEqual(report.split, { mode: 'image', trainFraction: 0.9, seed: 1 });
       assert.equal(report.perImage.length, summary.total);
       assert.equal(path.dirname(summary.out), path.dirname(run.bestModelDir), 'report written beside the checkpoint');
-      assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+      assert.equal(report.correct, report.perImage.filter((v: { success: boolean }) => v.success).length);
+      assert.equal(report.accuracy, report.correct / report.total);
       assert.ok(fs.existsSync(jq));
 
       io = capture();

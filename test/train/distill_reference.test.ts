@@ -50,7 +50,7 @@ for (const [name, c] of Object.entries(CASES)) {
   test(`pair-wise KD, ${name}: loss and student gradient equal PyTorch's, with and without the detached norm`, () => {
     const grads: Float32Array[] = [];
     for (const detachNorm of [true, false]) {
-      const ref = (REFERENCE as Record<string, { loss: number; gradSum: number; gradAbsSum: number; gradDot: number }>)[name + (detachNorm ? '' : 'NoDetach')];
+      const ref = (REFERENCE as unknown as Record<string, { loss: number; gradSum: number; gradAbsSum: number; gradDot: number }>)[name + (detachNorm ? '' : 'NoDetach')];
       const s = tf.variable(values(c.student, 3));
       const t = values(c.teacher, 4);
       const { value, grads: g } = tf.variableGrads(() => pairDistillLoss(s as unknown as tf.Tensor4D, t, { poolScale: c.scale, detachNorm }), [s]);
