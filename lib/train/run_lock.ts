@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { removeInside } from '../config/safe_remove';
-import { RunInUseError } from '../errors';
+import { DataFormatError, RunInUseError } from '../errors';
 
 /**
  * One writer per run folder: `fit` holds `<runDir>/run.lock` while it trains, so a second `train --run-name dup`
@@ -32,7 +32,14 @@ let exitHook = false;
 
 /** Takes the run folder's lock (creating the folder); returns the function that releases it. */
 export function acquireRunLock(runDir: string): () => void {
-  fs.mkdirSync(runDir, { recursive: true });
+  try {
+    fs.mkdirSync(runDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way of the run folder' : `cannot create the run folder (${code ?? (e as Error).message})`;
+    throw new DataFormatError(runDir, why);
+  }
+  if (!fs.statSync(runDir).isDirectory()) throw new DataFormatError(runDir, 'is a file, expected the run folder');
   const file = path.resolve(runDir, LOCK_FILE);
   const mine: LockInfo = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), token: crypto.randomBytes(8).toString('hex') };
   for (let attempt = 0; attempt < 5; attempt++) {

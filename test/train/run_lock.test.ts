@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { selectBackend } from '../../lib/backend/setup';
-import { RunInUseError } from '../../lib/errors';
+import { DataFormatError, RunInUseError } from '../../lib/errors';
 import { fit, type BatchSource } from '../../lib/train/loop';
 import { acquireRunLock, LOCK_FILE } from '../../lib/train/run_lock';
 import { useTempResultsDir } from '../helpers/results_dir';
@@ -39,6 +39,13 @@ test('one writer per run folder: a second lock is refused until the first is rel
   release();
   assert.ok(!fs.existsSync(path.join(dir, LOCK_FILE)));
   acquireRunLock(dir)();
+});
+
+test('a file where the run folder should be is a named error', () => {
+  const file = path.join(tmp(), 'a-file');
+  fs.writeFileSync(file, 'x');
+  assert.throws(() => acquireRunLock(file), (e: Error) => e instanceof DataFormatError && e.message.includes(file));
+  assert.throws(() => acquireRunLock(path.join(file, 'run')), (e: Error) => e instanceof DataFormatError && /a file is in the way/.test(e.message));
 });
 
 test('stale locks are taken over: dead pid, written before boot, this pid but not held; a live or remote owner is not', () => {
