@@ -19,6 +19,8 @@ import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
 import { exportModel, loadModelFromDir } from './export/save';
+import { importTorchModel } from './export/import_model';
+import { writeMapsNpy } from './export/maps_file';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
 import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
 import { profileFromFlag } from './config/profiles';
@@ -57,9 +59,16 @@ const USAGE: Record<string, string> = {
   export: `grasplab export --model-dir DIR --out DIR [--format float32|float16|uint16|uint8|all]
     Writes model.json + group1-shard*.bin (tfjs layers format; --format all: one sub-folder per format).`,
   predict: `grasplab predict --model DIR IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
-               [--threshold 0.2] [--min-distance 20]
-    IMAGE: float32 TIFF in metres or 16-bit PNG in millimetres. Prints the top-k grasps as JSON
-    (centre [row, col] px, angle rad/deg, opening px, jaw px, quality).`,
+               [--threshold 0.2] [--min-distance 20] [--no-preprocess] [--maps-out FILE.npy]
+    IMAGE: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy float array in metres. Prints the top-k grasps
+    as JSON (centre [row, col] px, angle rad/deg, opening px, jaw px, quality). --no-preprocess: IMAGE (.npy, S×S)
+    is the network input itself (no inpainting, crop or normalisation). --maps-out: the raw network maps as .npy
+    float32 [S,S,4], channels pos, cos, sin, width.`,
+  import: `grasplab import --from STATE.npz --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult W] [--aux]
+               [--backbone-only] [--seed S] --out DIR
+    A PyTorch state dict saved as .npz (see README) → a model folder for eval, predict and export. pspnet: hszhao/semseg
+    module names plus the report's conv0 and *_output convs; depth, width and aux are read off the dict (given values
+    must agree). --backbone-only loads the ResNet only (e.g. semseg's pretrained resnet50_v2) and reports the keys used.`,
   latency: `grasplab latency --model DIR [--runs 10] [--warmup 2]
     Batch-1 milliseconds per S×S depth image: forward pass, and the whole prediction with post-processing.`,
 };
@@ -84,6 +93,8 @@ export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> 
         return await trainCommand(rest, io);
       case 'eval':
         return await evalCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
@@ -154,9 +165,12 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
       resize: { type: 'boolean' },
       threshold: { type: 'string' },
       'min-distance': { type: 'string' },
+      'no-preprocess': { type: 'boolean' },
+      'maps-out': { type: 'string' },
     },
   });
   const modelDir = requireOpt(values.model, 'model', 'predict');
+  if (values['no-preprocess'] && (values.crop !== undefined || values.resize)) throw new ConfigError('--no-preprocess takes the S×S network input as it is: no --crop/--resize');
   if (positionals.length !== 1) throw new ConfigError(`expected exactly one IMAGE, got ${positionals.length}\n${usage('predict')}`);
   const image = positionals[0];
   const fit = (values.resize ? 'resize' : values.crop ?? 'none') as InputFit;
@@ -172,7 +186,8 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
   const { depth, encoding } = await readDepthFile(image);
   const model = await loadModel(modelDir);
   try {
-    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image });
+    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
+    if (values['maps-out']) writeMapsNpy(values['maps-out'], pred.maps);
     if (values.overlay) {
       const f = pred.prepared.frame;
       fs.mkdirSync(path.dirname(path.resolve(values.overlay)), { recursive: true });
@@ -193,6 +208,7 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
           grasps: pred.grasps.map((g, k) => graspReport(g, k + 1)),
           timingsMs: roundAll(pred.timings),
           overlay: values.overlay ?? null,
+          mapsOut: values['maps-out'] ?? null,
         },
         null,
         2,
@@ -398,6 +414,47 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
   } finally {
     model.dispose();
   }
+}
+
+// ---- import ---------------------------------------------------------------------------------------------------
+
+async function importCommand(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      from: { type: 'string' },
+      model: { type: 'string' },
+      depth: { type: 'string' },
+      'width-mult': { type: 'string' },
+      aux: { type: 'boolean' },
+      'backbone-only': { type: 'boolean' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const from = requireOpt(values.from, 'from', 'import');
+  const out = requireOpt(values.out, 'out', 'import');
+  const name = requireOpt(values.model, 'model', 'import') as ModelName;
+  if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
+  await selectBackend({ quiet: true });
+  const r = await importTorchModel({
+    from,
+    out,
+    model: name,
+    depth: values.depth === undefined ? undefined : (numberOpt(values.depth, 'depth', 50, { int: true }) as ModelConfig['resnetDepth']),
+    widthMultiplier: values['width-mult'] === undefined ? undefined : numberOpt(values['width-mult'], 'width-mult', 1, { min: 0 }),
+    aux: values.aux,
+    backboneOnly: values['backbone-only'],
+    seed: values.seed === undefined ? undefined : numberOpt(values.seed, 'seed', 1, { int: true }),
+  });
+  io.out(
+    JSON.stringify(
+      { out: r.out, modelConfig: r.modelConfig, params: r.params, files: r.files, usedKeys: r.loaded, ignoredKeys: r.ignored, unusedKeys: r.unused, layersLeftInitialised: r.leftInitialised },
+      null,
+      2,
+    ),
+  );
+  return 0;
 }
 
 if (require.main === module) {

@@ -7,6 +7,7 @@ import { readPcdDepth } from './pcd';
 import { isMissing } from './image';
 import { checkDepthFrame, checkDepthRange, checkGraspsInImage } from './depth_check';
 import type { DatasetKind } from '../config/paths';
+import { pyRound } from '../py_math';
 
 /**
  * Cornell grasping dataset on disk (also the format of grasplab's synthetic set):
@@ -61,10 +62,11 @@ export function listCornell(dir: string): CornellListing[] {
 }
 
 /**
- * Parses a Cornell rectangle file: 4 lines `x y` per rectangle (p0→p1 the jaw opening, as ggcnn
- * `load_from_cornell_file`), converted to `[row, col] = [y, x]`. A rectangle with a NaN coordinate is skipped and
- * reported through `warn`, as ggcnn skips it (real case: `01/pcd0165cpos.txt`); any other malformed line is an error,
- * including an infinite coordinate (`Infinity`, `1e400`), on which ggcnn's `int(round(...))` crashes.
+ * Parses a Cornell rectangle file: 4 lines `x y` per rectangle (p0→p1 the jaw opening), converted as ggcnn
+ * `load_from_cornell_file` does to integer corners `[row, col] = [round(y), round(x)]` (Python's round, ties to even:
+ * `pyRound`), which is what ggcnn's crop centre, targets and IoU are computed from. A rectangle with a NaN coordinate
+ * is skipped and reported through `warn`, as ggcnn skips it (real case: `01/pcd0165cpos.txt`); any other malformed
+ * line is an error, including an infinite coordinate (`Infinity`, `1e400`), on which ggcnn's `int(round(...))` crashes.
  */
 export function parseCornellGrasps(text: string, file: string, warn: (msg: string) => void = () => {}): GraspRectPoints[] {
   const lines = text
@@ -95,7 +97,7 @@ export function parseCornellGrasps(text: string, file: string, warn: (msg: strin
           throw new DataFormatError(file, `line ${no}: "${s}" is not a finite coordinate`);
         }
       }
-      pts.push([y, x]);
+      pts.push([pyRound(y), pyRound(x)]);
     }
     if (nan) {
       skipped++;

@@ -51,6 +51,8 @@ test('CLI train (smoke profile) → eval on the validation split (+ Jacquard out
       const report = JSON.parse(fs.readFileSync(summary.out, 'utf8'));
       assert.deepEqual(report.split, { mode: 'image', trainFraction: 0.9, seed: 1 });
       assert.equal(report.perImage.length, summary.total);
+      // each verdict records where its 300x300 input was cropped from the 480x640 scene
+      for (const v of report.perImage) assert.ok(v.crop.height === 300 && v.crop.top >= 0 && v.crop.top <= 180 && v.crop.left >= 0 && v.crop.left <= 340, JSON.stringify(v.crop));
       assert.equal(path.dirname(summary.out), path.dirname(run.bestModelDir), 'report written beside the checkpoint');
       assert.equal(report.correct, report.perImage.filter((v: { success: boolean }) => v.success).length);
       assert.equal(report.accuracy, report.correct / report.total);
