@@ -8,10 +8,10 @@ import { currentProfile } from './config/profiles';
 import { openDataset } from './data/dataset';
 import { BatchLoader } from './data/loader';
 import { splitEntries } from './data/split';
+import { ensureSyntheticTestSplit, syntheticTestDir } from './data/test_split';
 import { ConfigError, GrasplabError, TrainingInterruptedError } from './errors';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { evaluateModel } from './eval/metric';
-import { openWorkbench, runExperiment } from './experiment';
+import { openWorkbench, runExperiment, scoreModel } from './experiment';
 import { readDepthFile } from './export/depth_file';
 import { INPUT_FITS, type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
@@ -52,10 +52,11 @@ const USAGE: Record<string, string> = {
     (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json; default NAME:
     cli-<model>-<profile>-s<seed>-<config key>); an interrupted run (Ctrl-C: exit 130) resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
     GRASPLAB_PROFILE, default cpu).`,
-  eval: `grasplab eval --model-dir DIR [--out FILE.json] [--jacquard-output FILE] [--top-k 1] [--batch-size 4]
-               [--split-seed 1] [--limit N]
+  eval: `grasplab eval --model-dir DIR [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
+               [--batch-size 4] [--split-seed 1] [--limit N]
     Rectangle-metric accuracy on the whole validation split of the current dataset (the split every training run
-    uses); per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
+    uses), or (--split test, synthetic data) on the held-out test split: its first --limit scenes, default the
+    profile's testImages. Per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
   export: `grasplab export --model-dir DIR --out DIR [--format float32|float16|uint16|uint8|all]
     Writes model.json + group1-shard*.bin (tfjs layers format; --format all: one sub-folder per format).`,
   predict: `grasplab predict --model DIR IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
@@ -383,9 +384,12 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
       'split-seed': { type: 'string' },
       'batch-size': { type: 'string' },
       limit: { type: 'string' },
+      split: { type: 'string' },
     },
   });
   const modelDir = requireOpt(values['model-dir'], 'model-dir', 'eval');
+  const which = values.split ?? 'val';
+  if (which !== 'val' && which !== 'test') throw new ConfigError(`--split ${which}: use val or test`);
   const topK = numberOpt(values['top-k'], 'top-k', 1, { int: true, min: 1 });
   const batchSize = numberOpt(values['batch-size'], 'batch-size', 4, { int: true, min: 1 });
   const limit = numberOpt(values.limit, 'limit', 0, { int: true, min: 0 });
@@ -394,22 +398,33 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
   const model = await loadModel(modelDir);
   try {
     const size = modelInputSize(model);
-    const ds = await openDataset(choice);
-    const { val } = splitEntries(ds.entries, split);
-    // the workbench's validation preprocessing (no augmentation), over the whole validation split unless --limit
-    const loader = new BatchLoader(ds, val, { batchSize: 1, seed: split.seed, shuffle: false, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
+    let ds;
+    let entries;
+    if (which === 'test') {
+      if (choice.kind !== 'synthetic') throw new ConfigError(`--split test: only the synthetic dataset has a held-out test split (${choice.kind} folders keep their train/validation split)`);
+      const count = limit > 0 ? limit : currentProfile().testImages;
+      const dir = syntheticTestDir(choice.dir);
+      await ensureSyntheticTestSplit(dir, count);
+      ds = await openDataset({ kind: 'synthetic', dir });
+      entries = ds.entries.slice(0, count);
+    } else {
+      ds = await openDataset(choice);
+      entries = splitEntries(ds.entries, split).val;
+    }
+    // the workbench's validation preprocessing (no augmentation), over the whole split unless --limit
+    const loader = new BatchLoader(ds, entries, { batchSize: 1, seed: split.seed, shuffle: false, cacheBytes: 0, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
     const samples = await loader.samples(limit > 0 ? limit : undefined);
-    const res = await evaluateModel(model, samples, { topK, batchSize });
+    const res = await scoreModel(model, samples, { topK, batchSize });
     // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
     const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
+    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
       const lines = jacquardOutputLines(res.perImage, { outputSize: size, maxGrasps: topK });
       fs.writeFileSync(values['jacquard-output'], lines.join('\n') + (lines.length ? '\n' : ''));
     }
-    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
+    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, split: which, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
     return 0;
   } finally {
     model.dispose();

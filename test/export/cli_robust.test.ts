@@ -89,11 +89,10 @@ test('a finished run is reported as such; a changed config names the key and sug
   io = capture();
   assert.equal(await main([...args, '--seed', '2', '--fresh'], io), 0, io.text());
   assert.equal(JSON.parse(fs.readFileSync(path.join(results, 'runs', 'msg', 'run.json'), 'utf8')).config.seed, 2);
-  // asking for more epochs continues a finished run
+  // another number of epochs is another configuration too
   io = capture();
-  assert.equal(await main([...args, '--seed', '2', '--epochs', '2'], io), 0, io.text());
-  assert.match(io.text(), /resuming .*msg at epoch 2\/2/);
-  assert.equal(JSON.parse(io.stdout.join('\n')).epochsDone, 2);
+  assert.equal(await main([...args, '--seed', '2', '--epochs', '2'], io), 1);
+  assert.match(io.text(), /config\.epochs: 1 → 2/);
 });
 
 interface Proc {
