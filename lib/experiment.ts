@@ -229,7 +229,6 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     // the workbench's cache of decoded files
     data: (epoch) => new BatchLoader(wb.dataset, wb.split.train, { batchSize, seed: seed * 1000 + epoch, shuffle: true, preprocess: wb.trainPreprocess, cache: wb.trainCache }),
     epochs: spec.epochs ?? wb.profile.epochs,
-    epochs: spec.epochs ?? wb.profile.epochs,
     batchesPerEpoch: spec.batchesPerEpoch ?? wb.profile.batchesPerEpoch,
     optimizer: { kind: 'adam', lr: spec.lr ?? 1e-3 },
     lossKind: spec.lossKind,
@@ -290,6 +289,7 @@ export function runConfig(wb: Workbench, spec: ExperimentSpec, seed: number, bat
     model: { ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize },
     seed,
     batchSize,
+    epochs: spec.epochs ?? wb.profile.epochs,
     batchesPerEpoch: spec.batchesPerEpoch ?? wb.profile.batchesPerEpoch,
     lr: spec.lr ?? 1e-3,
     lossKind: spec.lossKind ?? 'mse',
