@@ -21,6 +21,9 @@
  *   --out FILE          JSON output (default results/bench.json)
  *   --append            merge into an existing --out file (same model+backend+variant+threads replaced)
  *   --list              list model ids and exit
+ *   --no-ort            skip the ONNX Runtime forward timings (default: timed when onnxruntime-node is installed,
+ *                       skipped with a note when not); --ort-threads a,b  intra-op threads (default 1,2);
+ *                       --ort-spin  let idle ORT threads spin (grasplab's engine does not)
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,10 +33,13 @@ import { PROJECT_ROOT } from '../lib/config/paths';
 import { benchModels } from './models';
 import { formatSummary } from './stats';
 import type { MeasureResult, MeasureTask } from './measure';
+import type { OrtResult, OrtTask } from './ort';
+import { onnxRuntimeAvailable } from '../lib/export/onnx_runtime';
 
 /** Measured on this machine by the project: original PyTorch GG-CNN, 2 threads, 300x300. */
 const PYTORCH_GGCNN = { trainStepMsBatch8: 2100, inferMsPerImage: 96 };
 const CHILD_FLAG = '--bench-child';
+const ORT_CHILD_FLAG = '--bench-ort-child';
 
 interface Options {
   models: string[];
@@ -52,6 +58,9 @@ interface Options {
   profile: boolean;
   out: string;
   append: boolean;
+  ort: boolean;
+  ortThreads: number[];
+  ortSpin: boolean;
 }
 
 function parseArgs(argv: string[]): Options | 'list' {
@@ -73,6 +82,9 @@ function parseArgs(argv: string[]): Options | 'list' {
     profile: false,
     out: path.join(PROJECT_ROOT, 'results', 'bench.json'),
     append: false,
+    ort: true,
+    ortThreads: [1, 2],
+    ortSpin: false,
   };
   const num = (v: string | undefined, flag: string): number => {
     const n = Number(v);
@@ -112,6 +124,12 @@ function parseArgs(argv: string[]): Options | 'list' {
       case '--profile': o.profile = true; break;
       case '--out': o.out = path.resolve(next()); break;
       case '--append': o.append = true; break;
+      case '--no-ort': o.ort = false; break;
+      case '--ort-spin': o.ortSpin = true; break;
+      case '--ort-threads':
+        o.ortThreads = next().split(',').filter(Boolean).map((t) => num(t, a));
+        for (const t of o.ortThreads) if (!Number.isInteger(t) || t < 1 || t > 16) throw new Error(`--ort-threads: integers 1..16, got ${t}`);
+        break;
       default:
         throw new Error(`unknown flag '${a}' (see the header of bench/run.ts)`);
     }
@@ -213,7 +231,56 @@ function ratios(results: ChildResult[]): Record<string, number | string>[] {
   return out;
 }
 
+/** Runs the ONNX Runtime timings of one model in a child process (own heap and threads). */
+function runOrtChild(task: OrtTask): OrtResult | { model: string; error: string } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, ORT_CHILD_FLAG, JSON.stringify(task)], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_ORT_RESULT '));
+  if (child.status === 0 && line) return JSON.parse(line.slice('BENCH_ORT_RESULT '.length)) as OrtResult;
+  return { model: task.spec.id, error: (child.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ') || `exit ${child.status ?? child.signal}` };
+}
+
+/** ONNX Runtime rows beside the tfjs-wasm rows of the same run: ORT n threads against the wasm build with n threads (1 ↔ single-threaded). */
+function printOrtTable(ort: (OrtResult | { model: string; error: string })[], tfjs: ChildResult[], o: Options): void {
+  const rows: string[][] = [['model', 'engine', 'threads', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, 'tfjs-wasm b1 (same threads)', 'ORT / wasm b1', 'session ms']];
+  for (const r of ort) {
+    if ('error' in r) {
+      rows.push([r.model, 'onnxruntime', '', 'error: ' + r.error.slice(0, 100), '', '', '', '']);
+      continue;
+    }
+    for (const row of r.rows) {
+      const wasm = tfjs.find((t): t is MeasureResult => !('error' in t) && t.model === r.model && t.backend === 'wasm' && t.variant === 'grasplab' && (t.threads === row.threads || (row.threads === 1 && t.threads === 0)));
+      const w1 = wasm?.forward1?.median;
+      rows.push([
+        r.model, r.engine, String(row.threads), formatSummary(row.forward1), formatSummary(row.forwardB), w1 ? w1.toFixed(1) : '—',
+        w1 && row.forward1 ? ratio(row.forward1.median, w1).toFixed(2) : '—', row.sessionMs.toFixed(0),
+      ]);
+    }
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  console.log('\nONNX Runtime forward (grasplab\'s ONNX export, maps read back; ratio < 1 = faster than tfjs-wasm):');
+  for (const [i, row] of rows.entries()) {
+    console.log(row.map((cell, c) => cell.padEnd(widths[c])).join(' | '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  }
+  for (const r of ort) {
+    if ('error' in r || !r.interleaved) continue;
+    const { ort1, wasm } = r.interleaved;
+    console.log(`  ${r.model}, batch 1, alternating rounds in one process: ORT 1 thread ${formatSummary(ort1)} ms, tfjs-wasm (single-threaded) ${formatSummary(wasm)} ms → ORT / wasm ${ratio(ort1.median, wasm.median).toFixed(2)}`);
+  }
+}
+
 async function main(): Promise<void> {
+  const ortChildAt = process.argv.indexOf(ORT_CHILD_FLAG);
+  if (ortChildAt >= 0) {
+    const { measureOrt } = await import('./ort');
+    console.log('BENCH_ORT_RESULT ' + JSON.stringify(await measureOrt(JSON.parse(process.argv[ortChildAt + 1]) as OrtTask)));
+    return;
+  }
   const childAt = process.argv.indexOf(CHILD_FLAG);
   if (childAt >= 0) {
     const { measure } = await import('./measure');
@@ -240,6 +307,19 @@ async function main(): Promise<void> {
     }
   }
   printTable(results, o);
+  const ortResults: (OrtResult | { model: string; error: string })[] = [];
+  const ortAvail = onnxRuntimeAvailable();
+  if (o.ort && o.forward && !ortAvail.ok) console.log(`\nONNX Runtime not timed: ${ortAvail.reason}`);
+  if (o.ort && o.forward && ortAvail.ok) {
+    for (const spec of benchModels().filter((s) => o.models.includes(s.id))) {
+      const t0 = Date.now();
+      process.stderr.write(`bench: ${spec.id} on onnxruntime (${o.ortThreads.join(', ')} threads) ... `);
+      const r = runOrtChild({ spec, inputSize: o.size, batch: o.batch, repeats: Math.max(o.repeats, 5), warmup: Math.max(o.warmup, 2), threads: o.ortThreads, spin: o.ortSpin, interleaved: o.backends.includes('wasm') });
+      process.stderr.write(`${'error' in r ? 'failed' : 'done'} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+      ortResults.push(r);
+    }
+    printOrtTable(ortResults, results, o);
+  }
   const rel = ratios(results);
   if (rel.length) {
     console.log(`\nGG-CNN vs PyTorch reference (train ${PYTORCH_GGCNN.trainStepMsBatch8} ms/step b8, infer ${PYTORCH_GGCNN.inferMsPerImage} ms/img; ratio > 1 = slower):`);
@@ -247,12 +327,15 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   let all: ChildResult[] = results;
+  let allOrt = ortResults;
   const runs: unknown[] = [];
   if (o.append && fs.existsSync(o.out)) {
-    const old = JSON.parse(fs.readFileSync(o.out, 'utf8')) as { results: ChildResult[]; runs?: unknown[]; options?: unknown; date?: string };
+    const old = JSON.parse(fs.readFileSync(o.out, 'utf8')) as { results: ChildResult[]; ort?: typeof ortResults; runs?: unknown[]; options?: unknown; date?: string };
     const key = (r: ChildResult) => `${r.model}|${label(r)}`;
     const fresh = new Set(results.map(key));
     all = [...old.results.filter((r) => !fresh.has(key(r))), ...results];
+    const freshOrt = new Set(ortResults.map((r) => r.model));
+    allOrt = [...(old.ort ?? []).filter((r) => !freshOrt.has(r.model)), ...ortResults];
     runs.push(...(old.runs ?? [{ date: old.date, options: old.options }]));
   }
   runs.push({ date: new Date().toISOString(), options: { ...o, out: path.relative(PROJECT_ROOT, o.out) }, loadavgAtEnd: os.loadavg() });
@@ -264,6 +347,8 @@ async function main(): Promise<void> {
     reference: { pytorchGgcnn: PYTORCH_GGCNN },
     ratiosVsPytorch: ratios(all),
     results: all,
+    /** ONNX Runtime forward timings of grasplab's ONNX export (bench/ort.ts) */
+    ort: allOrt,
   };
   fs.writeFileSync(o.out, JSON.stringify(json, null, 1) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), o.out)} (load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores: other processes skew timings)`);

@@ -11,10 +11,13 @@ import { splitEntries } from './data/split';
 import { ensureSyntheticTestSplit, syntheticTestDir } from './data/test_split';
 import { ConfigError, GrasplabError, TrainingInterruptedError } from './errors';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { openWorkbench, runExperiment, scoreModel } from './experiment';
+import { evaluateModel } from './eval/metric';
+import { openWorkbench, runExperiment } from './experiment';
 import { readDepthFile } from './export/depth_file';
 import { INPUT_FITS, type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
+import { ONNX_EXPORT_FORMATS, onnxExportPath, saveOnnx } from './export/onnx';
+import { openForForward } from './export/open_model';
 import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
@@ -52,14 +55,17 @@ const USAGE: Record<string, string> = {
     (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json; default NAME:
     cli-<model>-<profile>-s<seed>-<config key>); an interrupted run (Ctrl-C: exit 130) resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
     GRASPLAB_PROFILE, default cpu).`,
-  eval: `grasplab eval --model-dir DIR [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
+  eval: `grasplab eval --model-dir DIR|MODEL.onnx [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
                [--batch-size 4] [--split-seed 1] [--limit N]
     Rectangle-metric accuracy on the whole validation split of the current dataset (the split every training run
     uses), or (--split test, synthetic data) on the held-out test split: its first --limit scenes, default the
-    profile's testImages. Per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
-  export: `grasplab export --model-dir DIR --out DIR [--format float32|float16|uint16|uint8|all]
-    Writes model.json + group1-shard*.bin (tfjs layers format; --format all: one sub-folder per format).`,
-  predict: `grasplab predict --model DIR IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
+    profile's testImages. Per-image verdicts to --out (default: eval-<DIR name>.json beside DIR). Forward passes run
+    on ONNX Runtime where it is installed (GRASPLAB_FORWARD=tfjs forces tfjs); DIR may be an exported .onnx file.`,
+  export: `grasplab export --model-dir DIR --out DIR|FILE.onnx [--format float32|float16|uint16|uint8|onnx|onnx-float16|onnx-int8|all]
+    Writes model.json + group1-shard*.bin (tfjs layers format), or with --format onnx* an ONNX model (opset 17,
+    input 'depth' [batch,S,S,1], output 'maps' [batch,S,S,4]) to FILE.onnx or DIR/model.onnx
+    (--format all: one sub-folder per format).`,
+  predict: `grasplab predict --model DIR|MODEL.onnx IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
                [--threshold 0.2] [--min-distance 20] [--no-preprocess] [--maps-out FILE.npy]
     IMAGE: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy float array in metres. Prints the top-k grasps
     as JSON (centre [row, col] px, angle rad/deg, opening px, jaw px, quality). --no-preprocess: IMAGE (.npy, S×S)
@@ -70,7 +76,7 @@ const USAGE: Record<string, string> = {
     A PyTorch state dict saved as .npz (see README) → a model folder for eval, predict and export. pspnet: hszhao/semseg
     module names plus the report's conv0 and *_output convs; depth, width and aux are read off the dict (given values
     must agree). --backbone-only loads the ResNet only (e.g. semseg's pretrained resnet50_v2) and reports the keys used.`,
-  latency: `grasplab latency --model DIR [--runs 10] [--warmup 2]
+  latency: `grasplab latency --model DIR|MODEL.onnx [--runs 10] [--warmup 2]
     Batch-1 milliseconds per S×S depth image: forward pass, and the whole prediction with post-processing.`,
 };
 
@@ -185,9 +191,10 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
 
   // Read the image before the model: a bad image is the commoner mistake and is cheaper to report.
   const { depth, encoding } = await readDepthFile(image);
-  const model = await loadModel(modelDir);
+  await selectBackend({ quiet: true });
+  const opened = await openForForward(modelDir);
   try {
-    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
+    const pred = await predictGrasps(opened.predictor, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
     if (values['maps-out']) writeMapsNpy(values['maps-out'], pred.maps);
     if (values.overlay) {
       const f = pred.prepared.frame;
@@ -203,6 +210,7 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
           encoding,
           model: modelDir,
           backend: tf.getBackend(),
+          engine: opened.predictor.engine,
           fit,
           inputWindow: pred.prepared.frame,
           inpaintedPixels: pred.prepared.filled,
@@ -217,7 +225,7 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
     );
     return 0;
   } finally {
-    model.dispose();
+    await opened.release();
   }
 }
 
@@ -234,18 +242,26 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
   });
   const modelDir = requireOpt(values['model-dir'], 'model-dir', 'export');
   const out = requireOpt(values.out, 'out', 'export');
-  const formats: WeightFormat[] = values.format === 'all' ? [...WEIGHT_FORMATS] : [parseWeightFormat(values.format ?? 'float32')];
+  const onnxFormats = Object.keys(ONNX_EXPORT_FORMATS) as (keyof typeof ONNX_EXPORT_FORMATS)[];
+  const all = values.format === 'all';
+  const onnxFormat = values.format && values.format in ONNX_EXPORT_FORMATS ? (values.format as keyof typeof ONNX_EXPORT_FORMATS) : undefined;
+  const formats: WeightFormat[] = all ? [...WEIGHT_FORMATS] : onnxFormat ? [] : [parseWeightFormat(values.format ?? 'float32')];
   if (path.resolve(out) === path.resolve(modelDir)) throw new ConfigError('--out must differ from --model-dir (the export would overwrite its source)');
   const loaded = await loadModel(modelDir);
   // An aux-head model exports its main output only: deployment needs no aux maps.
   const model = inferenceModel(loaded);
   if (model !== loaded) io.err(`grasplab export: ${modelDir} has ${loaded.outputs.length} outputs; exporting the first (main) one`);
   try {
-    const rows = [];
+    const rows: Record<string, unknown>[] = [];
     for (const format of formats) {
-      const dir = formats.length > 1 ? path.join(out, format) : out;
+      const dir = all ? path.join(out, format) : out;
       const r = await exportModel(model, dir, { format, source: { exportedFrom: path.resolve(modelDir) } });
       rows.push({ format, dir, files: r.files, totalBytes: r.totalBytes, weightBytes: r.weightBytes, tensors: r.tensors, values: r.values });
+    }
+    for (const format of all ? onnxFormats : onnxFormat ? [onnxFormat] : []) {
+      const file = onnxExportPath(all ? path.join(out, format) : out);
+      const r = saveOnnx(model, file, { weights: ONNX_EXPORT_FORMATS[format], source: { exportedFrom: path.resolve(modelDir) } });
+      rows.push({ format, file, totalBytes: r.bytes, input: r.info.input, outputs: r.info.outputs, ops: r.info.ops });
     }
     io.out(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
     return 0;
@@ -261,14 +277,15 @@ async function latencyCommand(args: string[], io: CliIO): Promise<number> {
   const modelDir = requireOpt(values.model, 'model', 'latency');
   const runs = numberOpt(values.runs, 'runs', 10, { int: true, min: 1 });
   const warmup = numberOpt(values.warmup, 'warmup', 2, { int: true, min: 0 });
-  const model = await loadModel(modelDir);
+  await selectBackend({ quiet: true });
+  const opened = await openForForward(modelDir);
   try {
-    const lat = await measureModelLatency(model, { runs, warmup });
+    const lat = await measureModelLatency(opened.predictor, { runs, warmup });
     const brief = (s: { median: number; p10: number; p90: number }) => ({ median: +s.median.toFixed(1), p10: +s.p10.toFixed(1), p90: +s.p90.toFixed(1) });
-    io.out(JSON.stringify({ model: modelDir, backend: lat.backend, size: lat.size, runs, forwardMs: brief(lat.forward), predictMs: brief(lat.predict) }, null, 2));
+    io.out(JSON.stringify({ model: modelDir, backend: tf.getBackend(), engine: lat.backend, size: lat.size, runs, forwardMs: brief(lat.forward), predictMs: brief(lat.predict) }, null, 2));
     return 0;
   } finally {
-    model.dispose();
+    await opened.release();
   }
 }
 
@@ -395,9 +412,10 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
   const limit = numberOpt(values.limit, 'limit', 0, { int: true, min: 0 });
   const split = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: numberOpt(values['split-seed'], 'split-seed', SPLIT_SEED, { int: true }) };
   const choice = currentDataset();
-  const model = await loadModel(modelDir);
+  await selectBackend({ quiet: true });
+  const opened = await openForForward(modelDir);
   try {
-    const size = modelInputSize(model);
+    const size = modelInputSize(opened.predictor);
     let ds;
     let entries;
     if (which === 'test') {
@@ -414,20 +432,20 @@ async function evalCommand(args: string[], io: CliIO): Promise<number> {
     // the workbench's validation preprocessing (no augmentation), over the whole split unless --limit
     const loader = new BatchLoader(ds, entries, { batchSize: 1, seed: split.seed, shuffle: false, cacheBytes: 0, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
     const samples = await loader.samples(limit > 0 ? limit : undefined);
-    const res = await scoreModel(model, samples, { topK, batchSize });
+    const res = await evaluateModel(opened.predictor, samples, { topK, batchSize });
     // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
     const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
+    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), engine: opened.predictor.engine, accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
       const lines = jacquardOutputLines(res.perImage, { outputSize: size, maxGrasps: topK });
       fs.writeFileSync(values['jacquard-output'], lines.join('\n') + (lines.length ? '\n' : ''));
     }
-    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, split: which, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
+    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, split: which, engine: opened.predictor.engine, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
     return 0;
   } finally {
-    model.dispose();
+    await opened.release();
   }
 }
 

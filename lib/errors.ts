@@ -81,3 +81,13 @@ export class TrainingInterruptedError extends GrasplabError {
     super(message);
   }
 }
+
+/** A model holds layers (or layer settings) that an exporter cannot express; `layers` lists each with the reason. */
+export class UnsupportedLayerError extends GrasplabError {
+  constructor(
+    readonly format: string,
+    readonly layers: ReadonlyArray<{ name: string; className: string; why: string }>,
+  ) {
+    super(`cannot export to ${format}: unsupported layer${layers.length === 1 ? '' : 's'} ${layers.map((l) => `'${l.name}' (${l.className}: ${l.why})`).join(', ')}`);
+  }
+}

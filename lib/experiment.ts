@@ -14,10 +14,12 @@ import { splitEntries } from './data/split';
 import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
 import { ensureSyntheticTestSplit, syntheticTestDir, testSplitFingerprint } from './data/test_split';
 import { detectGraspsInMaps } from './eval/detect';
-import { evaluateModel, mapsFromTensor, type EvaluateOptions, type EvaluationResult } from './eval/metric';
+import { evaluateModel, mapsFromBatch, type EvaluateOptions, type EvaluationResult } from './eval/metric';
 import { comparePaired } from './eval/paired_comparison';
 import { scoreTestSplit, type TestScore } from './eval/test_record';
 import { measureLatency } from './eval/timing';
+import { defaultForwardEngine, type ForwardEngine } from './export/forward_engine';
+import { depthBatch } from './models/predictor';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
 import { fit, type FitResult } from './train/loop';
 import { keyedRunName } from './train/run_key';
@@ -49,6 +51,8 @@ export interface Workbench {
   seed: number;
   /** decoded training samples, shared by every run's per-epoch loaders */
   trainCache: RawSampleCache;
+  /** forward-only passes (validation, KD teacher, latency): ONNX Runtime where installed, else tfjs */
+  forward: ForwardEngine;
 }
 
 export interface WorkbenchOptions {
@@ -84,6 +88,8 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     preprocess: { outputSize: size, rotate: 'none', zoom: false },
   });
   const valSamples = await valLoader.samples();
+  const forward = defaultForwardEngine();
+  log(`grasplab: forward passes (validation, KD teacher, latency) on ${forward.description}${forward.note ? ` (${forward.note})` : ''}`);
   const testDataset = choice.kind === 'synthetic' ? await openSyntheticTestSplit(choice.dir, profile.testImages, log) : undefined;
   const testEntries = testDataset ? testDataset.entries.slice(0, profile.testImages) : [];
   let testSamples: Promise<Sample[]> | undefined;
@@ -102,6 +108,7 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     valSamples,
     seed,
     trainCache: new RawSampleCache(opts.trainCacheBytes ?? TRAIN_CACHE_BYTES),
+    forward,
   };
 }
 
@@ -131,10 +138,11 @@ async function openSyntheticTestSplit(trainDir: string, count: number, log: (msg
 
 /**
  * The workbook's one scoring path — validation after every epoch, the test split, comparisons, the CLI — so a faster
- * forward pass plugged in here serves them all: the rectangle metric of every image (lib/eval/metric).
+ * forward pass plugged in here serves them all: the rectangle metric of every image (lib/eval/metric), the forward
+ * passes on `engine` (default: the process's engine, ONNX Runtime where installed, else tfjs; lib/export/forward_engine).
  */
-export async function scoreModel(model: tf.LayersModel, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<EvaluationResult> {
-  return evaluateModel(model, samples, opts);
+export async function scoreModel(model: tf.LayersModel, samples: readonly Sample[], opts: EvaluateOptions = {}, engine: ForwardEngine = defaultForwardEngine()): Promise<EvaluationResult> {
+  return evaluateModel(await engine.predictor(model), samples, opts);
 }
 
 /** Writes the synthetic set into `dir` unless a complete one of this size and seed is already there. */
@@ -235,6 +243,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     auxWeight: spec.auxWeight,
     teacher,
     kd: spec.kd,
+    forward: wb.forward.predictor,
     preciseBn: { batches: spec.preciseBnBatches ?? wb.profile.preciseBnBatches },
     validate: (m) => scoreModel(m, wb.valSamples),
     restoreBest: true,
@@ -306,49 +315,28 @@ function projectRelative(p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
 }
 
-/** Median forward latency (ms) of one 300x300 depth image at batch 1 on the active backend. */
-export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: number; warmup?: number } = {}): Promise<number> {
+/**
+ * Median forward latency (ms) of one 300x300 depth image at batch 1 (maps read back), on the forward engine
+ * (default: ONNX Runtime where installed, else tfjs on the active backend; `engine.description` says which).
+ */
+export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: number; warmup?: number; engine?: ForwardEngine } = {}): Promise<number> {
   const size = model.inputs[0].shape[1] ?? 300;
-  const x = tf.randomNormal([1, size, size, 1], 0, 0.1, 'float32', 7);
-  try {
-    const r = await measureLatency(
-      async () => {
-        const y = model.predict(x) as tf.Tensor | tf.Tensor[];
-        const first = Array.isArray(y) ? y[0] : y;
-        await first.data();
-        tf.dispose(y);
-      },
-      { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 },
-    );
-    return r.median;
-  } finally {
-    x.dispose();
-  }
+  const predictor = await (opts.engine ?? defaultForwardEngine()).predictor(model);
+  const x = tf.tidy(() => tf.randomNormal([1, size, size, 1], 0, 0.1, 'float32', 7).dataSync() as Float32Array);
+  const r = await measureLatency(() => predictor.predict({ data: x, shape: [1, size, size, 1] }), { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 });
+  return r.median;
 }
 
-/** Predicted maps and top-k grasps for samples (batched, no tensors kept). */
-export async function predictSamples(model: tf.LayersModel, samples: Sample[], opts: { topK?: number; batchSize?: number } = {}): Promise<{ maps: GraspMaps[]; grasps: Grasp[][] }> {
+/** Predicted maps and top-k grasps for samples (batched, on the forward engine; no tensors kept). */
+export async function predictSamples(model: tf.LayersModel, samples: Sample[], opts: { topK?: number; batchSize?: number; engine?: ForwardEngine } = {}): Promise<{ maps: GraspMaps[]; grasps: Grasp[][] }> {
   const maps: GraspMaps[] = [];
   const bs = opts.batchSize ?? 4;
+  const predictor = await (opts.engine ?? defaultForwardEngine()).predictor(model);
   for (let i = 0; i < samples.length; i += bs) {
-    const chunk = samples.slice(i, i + bs);
-    const size = chunk[0].depth.height;
-    const y = tf.tidy(() => {
-      const x = tf.tensor4d(concatDepth(chunk), [chunk.length, size, size, 1]);
-      const out = model.predict(x) as tf.Tensor4D | tf.Tensor4D[];
-      return Array.isArray(out) ? out[0] : out;
-    });
-    maps.push(...(await mapsFromTensor(y)));
-    y.dispose();
+    const out = await predictor.predict(depthBatch(samples.slice(i, i + bs).map((s) => s.depth), 'predictSamples'));
+    maps.push(...mapsFromBatch(out.maps));
   }
   return { maps, grasps: maps.map((m) => detectGraspsInMaps(m, { maxGrasps: opts.topK ?? 1 })) };
-}
-
-function concatDepth(samples: Sample[]): Float32Array {
-  const n = samples[0].depth.data.length;
-  const out = new Float32Array(samples.length * n);
-  samples.forEach((s, i) => out.set(s.depth.data, i * n));
-  return out;
 }
 
 /** One row of a model comparison table. */
@@ -360,6 +348,8 @@ export interface ComparisonRow {
   correct: number;
   'val images': number;
   'forward ms (batch 1)': number;
+  /** what ran the timed forward pass */
+  'forward engine': string;
   'train s': number;
   [k: string]: string | number;
 }
@@ -391,7 +381,8 @@ export async function compareRuns(wb: Workbench, runs: { label: string; result: 
       'accuracy %': 100 * ev.accuracy,
       correct: ev.correct,
       'val images': ev.total,
-      'forward ms (batch 1)': await forwardLatencyMs(result.model),
+      'forward ms (batch 1)': await forwardLatencyMs(result.model, { engine: wb.forward }),
+      'forward engine': wb.forward.kind,
       'train s': result.trainSeconds,
     };
     const t = result.test;

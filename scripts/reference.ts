@@ -127,8 +127,10 @@ async function runCommand(args: string[], plan: ReferencePlan, profile: Profile)
       const log = logFile(id);
       fs.mkdirSync(path.dirname(log), { recursive: true });
       const fd = fs.openSync(log, 'a');
-      // the same node and loader (tsx) as this process; workers use the single-threaded wasm build (one core each)
-      const child = spawn(process.execPath, [...process.execArgv, script, 'worker', id], { stdio: ['ignore', fd, fd], env: process.env });
+      // the same node and loader (tsx) as this process; workers use the single-threaded wasm build (one core each),
+      // and one ONNX Runtime thread for their forward passes unless GRASPLAB_ORT_THREADS says otherwise
+      const env = { ...process.env, GRASPLAB_ORT_THREADS: process.env.GRASPLAB_ORT_THREADS || '1' };
+      const child = spawn(process.execPath, [...process.execArgv, script, 'worker', id], { stdio: ['ignore', fd, fd], env });
       fs.closeSync(fd);
       return child;
     },

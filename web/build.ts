@@ -5,8 +5,9 @@ import { makeExample } from './make_example';
 
 /**
  * Builds the static web demo into `outDir` (default web/dist, git-ignored):
- * main.js (esbuild bundle of web/main.ts with tfjs and the shared lib code), index.html, style.css, the tfjs wasm
- * binaries (wasm/), and the bundled example (example/: exported model + depth image), made by make_example.ts
+ * main.js (esbuild bundle of web/main.ts with tfjs, ONNX Runtime Web and the shared lib code), index.html, style.css,
+ * the tfjs wasm binaries (wasm/), ONNX Runtime Web's wasm runtime (ort/), and the bundled example (example/: exported
+ * model in the tfjs format and as model.onnx, + depth image), made by make_example.ts
  * unless it already exists (`--example` remakes it).
  * Usage: tsx web/build.ts [--out DIR] [--example] [--from-run DIR]
  */
@@ -41,6 +42,9 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
     // fs is imported by modules whose file-reading functions the page never calls.
     alias: { pngjs: 'pngjs/browser.js', fs: path.join(shims, 'fs.ts') },
     inject: [path.join(shims, 'buffer.ts')],
+    // onnxruntime-web's build that loads its wasm runtime from `env.wasm.wasmPaths` (ort/, copied below) instead of
+    // the variant that locates it through `import.meta.url`, which an IIFE bundle does not have
+    conditions: ['onnxruntime-web-use-extern-wasm'],
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
   });
   for (const f of ['index.html', 'style.css']) fs.copyFileSync(path.join(WEB_DIR, f), path.join(outDir, f));
@@ -50,6 +54,11 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ outDir: strin
   for (const f of fs.readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) {
     fs.copyFileSync(path.join(wasmSrc, f), path.join(outDir, 'wasm', f));
   }
+
+  // ONNX Runtime Web's SIMD + threads runtime (JS glue and binary), loaded by web/ort_web.ts from ort/
+  const ortSrc = path.dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+  fs.mkdirSync(path.join(outDir, 'ort'), { recursive: true });
+  for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) fs.copyFileSync(path.join(ortSrc, f), path.join(outDir, 'ort', f));
 
   const exampleDir = path.join(outDir, 'example');
   let exampleNote: string;

@@ -6,22 +6,33 @@ import { decodeDepthImage } from '../lib/export/depth_decode';
 import { toSourceGrasp, type InputFit } from '../lib/export/depth_input';
 import { overlayRgba } from '../lib/export/overlay';
 import { graspReport, modelInputSize, predictGrasps, type Prediction } from '../lib/export/predict';
+import type { MapPredictor } from '../lib/models/predictor';
 // registers grasplab's custom layer classes (PSPNet), which loading its exports needs
 import '../lib/models/registry';
 import type { Grasp, Image2D } from '../lib/types';
 import { mapToImageData } from './colormap';
+import { configureOrtWeb, ortWebPredictor } from './ort_web';
 
 /**
  * grasplab web demo: load an exported model (tfjs layers format) with stock `tf.loadLayersModel`, run it on a depth
  * image chosen by the user or the bundled example, and show the four maps and the best grasps. The pipeline is
  * lib/export `predictGrasps`, the same code the CLI runs (inpaint, fit, normalise, forward, ggcnn post-processing).
- * URL parameters: `?backend=webgl|wasm|cpu` forces a backend, `?model=URL` loads another model.json.
+ * The same exported model also runs as ONNX (`example/model.onnx`, lib/export/onnx.ts) on ONNX Runtime Web's wasm
+ * execution provider, selectable beside TensorFlow.js.
+ * URL parameters: `?backend=webgl|wasm|cpu` forces a tfjs backend, `?model=URL` loads another model.json,
+ * `?engine=onnx` starts on ONNX Runtime Web, `?onnx=URL` loads another .onnx file.
  */
 
 const EXAMPLE_DIR = 'example/';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let model: tf.LayersModel | undefined;
+/** which engine runs the forward pass */
+let engine: 'tfjs' | 'onnx' = 'tfjs';
+let onnxModel: (MapPredictor & { release(): Promise<void> }) | undefined;
+/** where the ONNX model comes from (URL, or the bytes of a file the user chose) */
+let onnxSource: string | Uint8Array = `${EXAMPLE_DIR}model.onnx`;
+let onnxName = 'bundled example (ONNX)';
 
 function setStatus(text: string, state?: 'loading' | 'ready' | 'running' | 'done' | 'error'): void {
   $('status').textContent = text;
@@ -105,15 +116,38 @@ function chosenFit(depth: Image2D, size: number): InputFit {
   return depth.height >= size && depth.width >= size ? 'center' : 'resize';
 }
 
+/** Switches the forward engine; ONNX Runtime Web is started (and the .onnx model loaded) on first use. */
+async function useEngine(wanted: 'tfjs' | 'onnx'): Promise<void> {
+  ($('engine') as HTMLSelectElement).value = wanted;
+  if (wanted === 'onnx' && !onnxModel) {
+    setStatus('Starting ONNX Runtime Web…', 'loading');
+    configureOrtWeb(new URL('ort/', document.baseURI).href);
+    onnxModel = await ortWebPredictor(onnxSource, onnxName);
+    // one untimed run: the first call sets up the kernels
+    const s = onnxModel.inputSize;
+    await onnxModel.predict({ data: new Float32Array(s * s), shape: [1, s, s, 1] });
+  }
+  engine = wanted;
+  $('engine-info').textContent = wanted === 'onnx' ? `${onnxModel!.engine}, ${onnxName}` : `TensorFlow.js, ${$('backend').textContent}`;
+  setStatus('Ready: run the example or choose a depth image.', 'ready');
+}
+
+/** What runs the forward pass now: the tfjs model or the ONNX Runtime Web session. */
+function runner(): tf.LayersModel | MapPredictor {
+  const r = engine === 'onnx' ? onnxModel : model;
+  if (!r) throw new Error('no model loaded');
+  return r;
+}
+
 async function runOn(bytes: Uint8Array, name: string): Promise<void> {
-  if (!model) throw new Error('no model loaded');
+  const m = runner();
   setStatus(`Running on ${name}…`, 'running');
   const { depth } = await decodeDepthImage(bytes, name);
-  const size = modelInputSize(model);
+  const size = modelInputSize(m);
   const fit = chosenFit(depth, size);
   const topK = Math.max(1, Math.min(10, Number(($('top-k') as HTMLInputElement).value) || 3));
   const threshold = Number(($('threshold') as HTMLInputElement).value);
-  const pred = await predictGrasps(model, depth, { topK, fit, detect: { thresholdAbs: Number.isFinite(threshold) ? threshold : 0.2 }, source: name });
+  const pred = await predictGrasps(m, depth, { topK, fit, detect: { thresholdAbs: Number.isFinite(threshold) ? threshold : 0.2 }, source: name });
   let grasps = pred.grasps;
   let below = false;
   if (grasps.length === 0) {
@@ -124,7 +158,7 @@ async function runOn(bytes: Uint8Array, name: string): Promise<void> {
   show(depth, pred, grasps, fit);
   const t = pred.timings;
   $('timing').innerHTML =
-    `Backend <b>${tf.getBackend()}</b>. Inference <b>${t.forwardMs.toFixed(1)} ms</b> (forward pass incl. reading the maps back), ` +
+    `Engine <b>${engine === 'onnx' ? onnxModel!.engine : `TensorFlow.js ${tf.getBackend()}`}</b>. Inference <b>${t.forwardMs.toFixed(1)} ms</b> (forward pass incl. reading the maps back), ` +
     `whole prediction ${t.totalMs.toFixed(1)} ms (input preparation ${t.prepareMs.toFixed(1)}, post-processing ${t.postprocessMs.toFixed(1)}).`;
   setStatus(
     `${name}: ${depth.height}×${depth.width}, fit '${fit}', ${grasps.length} grasp${grasps.length === 1 ? '' : 's'}` +
@@ -183,7 +217,16 @@ async function start(): Promise<void> {
   const modelUrl = params.get('model') ?? `${EXAMPLE_DIR}model/model.json`;
   setStatus(`Loading ${modelUrl}…`, 'loading');
   await useModel(await tf.loadLayersModel(modelUrl), params.get('model') ? modelUrl : 'bundled example');
-  setStatus('Ready: run the example or choose a depth image.', 'ready');
+  if (params.get('onnx')) {
+    onnxSource = params.get('onnx')!;
+    onnxName = onnxSource;
+  }
+  const onnxOption = ($('engine') as HTMLSelectElement).querySelector('option[value="onnx"]') as HTMLOptionElement;
+  const onnxThere = typeof onnxSource !== 'string' || (await fetch(onnxSource, { method: 'HEAD' })).ok;
+  onnxOption.disabled = !onnxThere;
+  if (!onnxThere) onnxOption.title = `${onnxSource} not found (the example was built without an ONNX export)`;
+  $('engine').addEventListener('change', (ev) => guarded(() => useEngine((ev.target as HTMLSelectElement).value as 'tfjs' | 'onnx')));
+  await useEngine(params.get('engine') === 'onnx' && onnxThere ? 'onnx' : 'tfjs');
 
   $('run-example').addEventListener('click', () =>
     guarded(async () => {
@@ -201,12 +244,21 @@ async function start(): Promise<void> {
   $('model-files').addEventListener('change', (ev) =>
     guarded(async () => {
       const files = Array.from((ev.target as HTMLInputElement).files ?? []);
+      const onnxFile = files.find((f) => f.name.endsWith('.onnx'));
+      if (onnxFile) {
+        await onnxModel?.release();
+        onnxModel = undefined;
+        onnxSource = new Uint8Array(await onnxFile.arrayBuffer());
+        onnxName = onnxFile.name;
+        await useEngine('onnx');
+        return;
+      }
       const json = files.find((f) => f.name.endsWith('.json'));
       if (!json) throw new Error('choose the model.json together with its .bin shard files');
       setStatus(`Loading ${json.name}…`, 'loading');
       const bins = files.filter((f) => f !== json);
       await useModel(await tf.loadLayersModel(tf.io.browserFiles([json, ...bins])), json.name);
-      setStatus('Ready: run the example or choose a depth image.', 'ready');
+      await useEngine('tfjs');
     }),
   );
 }

@@ -6,6 +6,7 @@ import { resultsDir } from '../lib/config/paths';
 import { removeInside } from '../lib/config/safe_remove';
 import { generateScene } from '../lib/data/synthetic';
 import { writeDepthTiff } from '../lib/data/tiff';
+import { saveOnnx } from '../lib/export/onnx';
 import type { WeightFormat } from '../lib/export/quantize';
 import { exportModel, loadModelFromDir } from '../lib/export/save';
 // also registers the custom layer classes loading a trained PSPNet needs
@@ -13,8 +14,8 @@ import { buildModel, inferenceModel } from '../lib/models/registry';
 import type { Image2D } from '../lib/types';
 
 /**
- * The web demo's bundled example: `outDir/model/` (an exported model) and `outDir/depth.tiff` (a synthetic depth
- * scene, metres). The model is, in order of preference:
+ * The web demo's bundled example: `outDir/model/` (an exported model), `outDir/model.onnx` (the same model as ONNX,
+ * float16 weights, for ONNX Runtime Web) and `outDir/depth.tiff` (a synthetic depth scene, metres). The model is, in order of preference:
  * 1. `opts.model` (tests pass a tiny one);
  * 2. the exported or saved model folder `opts.fromModelDir`;
  * 3. the newest trained checkpoint `results/runs/<run>/best/` (else `last/`);
@@ -40,6 +41,9 @@ export async function makeExample(outDir: string, opts: ExampleOptions = {}): Pr
     const exportable = model.outputs.length > 1 ? inferenceModel(model) : model;
     removeInside(outDir, path.join(outDir, 'model'));
     await exportModel(exportable, path.join(outDir, 'model'), { format: opts.format ?? 'float16', source: { note } });
+    // float16 weights like the tfjs example, so both engines run the same weights
+    fs.rmSync(path.join(outDir, 'model.onnx'), { force: true });
+    saveOnnx(exportable, path.join(outDir, 'model.onnx'), { weights: (opts.format ?? 'float16') === 'float16' ? 'float16' : 'float32', source: { note } });
     await writeDepthTiff(path.join(outDir, 'depth.tiff'), opts.depth ?? exampleScene());
     return { note };
   } finally {

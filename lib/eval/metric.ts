@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ANGLE_TOLERANCE_RAD, IOU_THRESHOLD } from '../constants';
 import { ShapeError } from '../errors';
+import { isMapPredictor, type MapPredictor, type NhwcBatch } from '../models/predictor';
 import type { Grasp, GraspMaps, GraspRectPoints, Image2D, Sample, SampleCrop } from '../types';
 import { detectGraspsInMaps, type DetectOptions } from './detect';
 import { graspMaxIoU } from './iou';
@@ -50,8 +51,16 @@ export async function mapsFromTensor(t: tf.Tensor4D): Promise<GraspMaps[]> {
   if (t.rank !== 4 || t.shape[3] !== 4) {
     throw new ShapeError(`mapsFromTensor: expected a [B,H,W,4] map tensor (pos, cos, sin, width), got [${t.shape}]`);
   }
-  const [b, h, w] = t.shape;
-  const all = (await t.data()) as Float32Array;
+  return mapsFromBatch({ data: (await t.data()) as Float32Array, shape: t.shape });
+}
+
+/** Splits `[B,H,W,4]` NHWC map values (channels pos, cos, sin, width) into one `GraspMaps` per batch item. */
+export function mapsFromBatch(batch: NhwcBatch): GraspMaps[] {
+  if (batch.shape.length !== 4 || batch.shape[3] !== 4) {
+    throw new ShapeError(`mapsFromBatch: expected [B,H,W,4] maps (pos, cos, sin, width), got [${batch.shape}]`);
+  }
+  const [b, h, w] = batch.shape;
+  const all = batch.data;
   const n = h * w;
   const out: GraspMaps[] = [];
   for (let k = 0; k < b; k++) {
@@ -107,17 +116,31 @@ export function evaluateMaps(
 /**
  * Runs `model` on the samples' depth images in batches (`[B,S,S,1]` in, `[B,S,S,4]` out; with several outputs the
  * first is used, e.g. the main head of an aux model) and scores every image with the rectangle metric.
- * Tensors are disposed batch by batch, so memory stays flat for any number of samples.
+ * `model` is a tfjs model (run with `model.predict`) or any `MapPredictor` (lib/models/predictor: e.g. ONNX Runtime,
+ * injected by the experiment/CLI layer). Tensors are disposed batch by batch, so memory stays flat for any number
+ * of samples.
  * @example
  *   const { accuracy, perImage } = await evaluateModel(model, await loader.samples(), { batchSize: 4 });
  */
 export async function evaluateModel(
-  model: tf.LayersModel,
+  model: tf.LayersModel | MapPredictor,
   samples: readonly Sample[],
   opts: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8));
   const perImage: ImageVerdict[] = [];
+  const verdict = (s: Sample, m: GraspMaps): ImageVerdict => {
+    const v = evaluateImage(s.id, m, s.grasps, opts);
+    return s.crop ? { ...v, crop: s.crop } : v;
+  };
+  if (isMapPredictor(model)) {
+    for (let start = 0; start < samples.length; start += batchSize) {
+      const batch = samples.slice(start, start + batchSize);
+      const { maps } = await model.predict(depthValues(batch));
+      mapsFromBatch(maps).forEach((m, i) => perImage.push(verdict(batch[i], m)));
+    }
+    return summarise(perImage);
+  }
   for (let start = 0; start < samples.length; start += batchSize) {
     const batch = samples.slice(start, start + batchSize);
     const x = depthBatch(batch);
@@ -133,10 +156,7 @@ export async function evaluateModel(
         throw new ShapeError(`evaluateModel: model output is [${y.shape}], expected [${batch.length},${h},${w},4] like its input`);
       }
       const maps = await mapsFromTensor(y);
-      maps.forEach((m, i) => {
-        const verdict = evaluateImage(batch[i].id, m, batch[i].grasps, opts);
-        perImage.push(batch[i].crop ? { ...verdict, crop: batch[i].crop } : verdict);
-      });
+      maps.forEach((m, i) => perImage.push(verdict(batch[i], m)));
     } finally {
       x.dispose();
       y?.dispose();
@@ -147,6 +167,12 @@ export async function evaluateModel(
 
 /** Stacks the samples' normalised depth into `[B,S,S,1]` (caller disposes). */
 function depthBatch(batch: readonly Sample[]): tf.Tensor4D {
+  const { data, shape } = depthValues(batch);
+  return tf.tensor4d(data, shape);
+}
+
+/** The samples' normalised depth as `[B,S,S,1]` values; ShapeError naming the sample whose size differs. */
+function depthValues(batch: readonly Sample[]): NhwcBatch {
   const { height: h, width: w } = batch[0].depth;
   const buf = new Float32Array(batch.length * h * w);
   batch.forEach((s, i) => {
@@ -157,7 +183,7 @@ function depthBatch(batch: readonly Sample[]): tf.Tensor4D {
     }
     buf.set(s.depth.data, i * h * w);
   });
-  return tf.tensor4d(buf, [batch.length, h, w, 1]);
+  return { data: buf, shape: [batch.length, h, w, 1] };
 }
 
 function summarise(perImage: ImageVerdict[]): EvaluationResult {

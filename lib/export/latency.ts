@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { measureLatency, type LatencyOptions, type LatencyStats } from '../eval/timing';
+import { isMapPredictor, type MapPredictor } from '../models/predictor';
 import type { Image2D } from '../types';
 import { modelInputSize, predictGrasps, type PredictOptions } from './predict';
 
 export interface ModelLatency {
-  /** backend the numbers were measured on (`tf.getBackend()`) */
+  /** what ran the forward pass: the tfjs backend (`tf.getBackend()`), or a predictor's engine (e.g. onnxruntime-node …) */
   backend: string;
   /** input size S (one S×S depth image, batch 1) */
   size: number;
@@ -37,12 +38,19 @@ export function benchmarkDepth(size: number): Image2D {
  * Quantised exports are dequantised at load, so their forward time equals float32's: the comparison shows it.
  */
 export async function measureModelLatency(
-  model: tf.LayersModel,
+  model: tf.LayersModel | MapPredictor,
   opts: LatencyOptions & { depth?: Image2D; predict?: Omit<PredictOptions, 'fit'> } = {},
 ): Promise<ModelLatency> {
   const size = modelInputSize(model);
   const depth = opts.depth ?? benchmarkDepth(size);
   const timing = { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 };
+  const fit = depth.height === size && depth.width === size ? 'none' : 'center';
+  if (isMapPredictor(model)) {
+    const input = { data: benchmarkDepth(size).data.map((v) => v - 0.7), shape: [1, size, size, 1] as [number, number, number, number] };
+    const forward = await measureLatency(() => model.predict(input), timing);
+    const predict = await measureLatency(() => predictGrasps(model, depth, { ...opts.predict, fit }), timing);
+    return { backend: model.engine, size, forward, predict };
+  }
   const x = tf.tensor4d(benchmarkDepth(size).data.map((v) => v - 0.7), [1, size, size, 1]);
   try {
     const forward = await measureLatency(async () => {
@@ -53,7 +61,7 @@ export async function measureModelLatency(
       await y.data();
       y.dispose();
     }, timing);
-    const predict = await measureLatency(() => predictGrasps(model, depth, { ...opts.predict, fit: depth.height === size && depth.width === size ? 'none' : 'center' }), timing);
+    const predict = await measureLatency(() => predictGrasps(model, depth, { ...opts.predict, fit }), timing);
     return { backend: tf.getBackend(), size, forward, predict };
   } finally {
     x.dispose();

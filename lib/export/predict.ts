@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { OUTPUT_SIZE } from '../constants';
 import { ShapeError } from '../errors';
 import { detectGrasps, type DetectOptions } from '../eval/detect';
-import { mapsFromTensor } from '../eval/metric';
+import { mapsFromBatch, mapsFromTensor } from '../eval/metric';
+import { isMapPredictor, type MapPredictor } from '../models/predictor';
 import { postprocess, type ProcessedMaps } from '../eval/postprocess';
 import type { Grasp, GraspMaps, Image2D } from '../types';
 import { prepareDepthInput, toSourceGrasp, type InputFit, type PreparedInput } from './depth_input';
@@ -40,7 +41,8 @@ export interface Prediction {
  * The square input size S of a model `[null,S,S,1] → [null,S,S,4]`; OUTPUT_SIZE (300) when the model is fully
  * convolutional with free spatial dims. Throws ShapeError for a model that does not take one-channel images.
  */
-export function modelInputSize(model: tf.LayersModel): number {
+export function modelInputSize(model: tf.LayersModel | MapPredictor): number {
+  if (isMapPredictor(model)) return model.inputSize;
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4 || (shape[3] !== null && shape[3] !== 1)) {
     throw new ShapeError(`model input is [${shape}], expected [batch, S, S, 1] depth images`);
@@ -52,30 +54,17 @@ export function modelInputSize(model: tf.LayersModel): number {
 
 /**
  * Predicts grasps on one depth image (metres, any size `fit` accepts): inpaint + fit + normalise, forward pass
- * (`[1,S,S,1] → [1,S,S,4]`, first output if several), ggcnn post-processing and peak detection, then maps the grasps
- * back to source pixels. Leaks no tensors.
+ * (`[1,S,S,1] → [1,S,S,4]`, first output if several; a tfjs model or any MapPredictor, e.g. ONNX Runtime), ggcnn
+ * post-processing and peak detection, then maps the grasps back to source pixels. Leaks no tensors.
  * @example
  *   const { grasps } = await predictGrasps(model, (await readDepthFile('pcd0100d.tiff')).depth, { fit: 'center' });
  */
-export async function predictGrasps(model: tf.LayersModel, depth: Image2D, opts: PredictOptions = {}): Promise<Prediction> {
+export async function predictGrasps(model: tf.LayersModel | MapPredictor, depth: Image2D, opts: PredictOptions = {}): Promise<Prediction> {
   const t0 = performance.now();
   const size = modelInputSize(model);
   const prepared = opts.preprocess === false ? asNetworkInput(depth, size, opts.source) : prepareDepthInput(depth, size, opts.fit ?? 'none', opts.source);
   const t1 = performance.now();
-  const y = tf.tidy(() => {
-    const x = tf.tensor4d(prepared.input.data, [1, size, size, 1]);
-    const out = model.predict(x);
-    return (Array.isArray(out) ? out[0] : out) as tf.Tensor4D;
-  });
-  let maps: GraspMaps;
-  try {
-    if (y.rank !== 4 || y.shape[1] !== size || y.shape[2] !== size || y.shape[3] !== 4) {
-      throw new ShapeError(`model output is [${y.shape}], expected [1,${size},${size},4] maps (pos, cos, sin, width)`);
-    }
-    [maps] = await mapsFromTensor(y);
-  } finally {
-    y.dispose();
-  }
+  const maps = isMapPredictor(model) ? await predictorMaps(model, prepared.input.data, size) : await tfjsMaps(model, prepared.input.data, size);
   const t2 = performance.now();
   const processed = postprocess(maps);
   const inputGrasps = detectGrasps(processed, { ...opts.detect, maxGrasps: opts.topK ?? 3 });
@@ -88,6 +77,29 @@ export async function predictGrasps(model: tf.LayersModel, depth: Image2D, opts:
     processed,
     timings: { prepareMs: t1 - t0, forwardMs: t2 - t1, postprocessMs: t3 - t2, totalMs: t3 - t0 },
   };
+}
+
+async function predictorMaps(p: MapPredictor, input: Float32Array, size: number): Promise<GraspMaps> {
+  const { maps } = await p.predict({ data: input, shape: [1, size, size, 1] });
+  return mapsFromBatch(maps)[0];
+}
+
+async function tfjsMaps(model: tf.LayersModel, input: Float32Array, size: number): Promise<GraspMaps> {
+  const y = tf.tidy(() => {
+    const x = tf.tensor4d(input, [1, size, size, 1]);
+    const out = model.predict(x);
+    return (Array.isArray(out) ? out[0] : out) as tf.Tensor4D;
+  });
+  let maps: GraspMaps;
+  try {
+    if (y.rank !== 4 || y.shape[1] !== size || y.shape[2] !== size || y.shape[3] !== 4) {
+      throw new ShapeError(`model output is [${y.shape}], expected [1,${size},${size},4] maps (pos, cos, sin, width)`);
+    }
+    [maps] = await mapsFromTensor(y);
+  } finally {
+    y.dispose();
+  }
+  return maps;
 }
 
 /** An S×S image taken as the network input as it is (no inpainting, fitting or normalisation). */

@@ -287,7 +287,8 @@ async function timeForward(model: tf.LayersModel): Promise<number> {
 /** One line of notebook 06's size / accuracy / latency table (plain numbers, for display and CSV). */
 export interface ExportSummaryRow {
   model: string;
-  format: WeightFormat;
+  /** a tfjs weight format, or an ONNX export (lib/export/onnx_report) */
+  format: string;
   params: number;
   'size KB': number;
   '× float32 size': number;

@@ -17,7 +17,8 @@ import {
 } from './checkpoint';
 import type { GraspLossKind } from './losses';
 import { createOptimizer, DEFAULT_OPTIMIZER, setLearningRate, type OptimizerConfig } from './optimizer';
-import { mainOutputModel } from './outputs';
+import type { PredictorFactory } from '../models/predictor';
+import { featureLayerName, mainOutputModel, trainingView } from './outputs';
 import { defaultProgress, type EpochRecord, type ProgressCallback } from './progress';
 import { batchNormLayers, recomputeBatchNormStats } from './precise_bn';
 import { exitCodeFor, watchInterrupts, type StopSignal } from './interrupt';
@@ -71,6 +72,11 @@ export interface FitOptions {
   /** frozen KD teacher (see trainStep) */
   teacher?: tf.LayersModel;
   kd?: KdStepOptions;
+  /**
+   * Forward-only engine for the teacher (e.g. ONNX Runtime, injected by the experiment layer; asked every step, so a
+   * caching factory costs a lookup). Default: the teacher's tfjs forward pass.
+   */
+  forward?: PredictorFactory;
   /**
    * Precise BN (see precise_bn.ts): at the end of every epoch, before validation and checkpointing, recompute the
    * BatchNorm moving statistics from `batches` training batches at fixed weights. Batches come from `data` (default:
@@ -196,6 +202,8 @@ async function fitLocked(opts: FitOptions, runDir: string): Promise<FitResult> {
     throw new ConfigError('fit: preciseBn needs its own `data` factory when the training data is a single endless source');
   }
   const fingerprint = makeFingerprint(opts, stepsPerEpoch, optimizerCfg, schedule, preciseBn?.batches ?? null);
+  const kdPair = !!opts.teacher && (opts.kd?.pair ?? 0) > 0;
+  const teacherFeatureLayer = kdPair ? featureLayerName(trainingView(opts.teacher!, { wantFeatures: true, tap: opts.kd?.teacherFeatures })) : undefined;
   const totalSteps = epochs * stepsPerEpoch;
 
   // ---- start or resume
@@ -306,8 +314,9 @@ async function fitLocked(opts: FitOptions, runDir: string): Promise<FitResult> {
         const batch = await source.nextBatch();
         let r;
         try {
+          const teacherForward = opts.teacher && opts.forward ? await opts.forward(opts.teacher, { featureLayer: teacherFeatureLayer }) : undefined;
           r = await trainStep(model, optimizer, batch, {
-            lossKind: opts.lossKind, auxWeight: opts.auxWeight, teacher: opts.teacher, kd: opts.kd, step: state.step + 1,
+            lossKind: opts.lossKind, auxWeight: opts.auxWeight, teacher: opts.teacher, teacherForward, kd: opts.kd, step: state.step + 1,
           });
         } finally {
           tf.dispose([batch.x, batch.y]);

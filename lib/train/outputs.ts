@@ -84,6 +84,11 @@ function resolveView(model: tf.LayersModel, wantFeatures: boolean, tap: FeatureT
   return { model, view, main: 0, aux, features };
 }
 
+/** The layer whose activation is the view's feature output (`undefined` without one). */
+export function featureLayerName(v: TrainingView): string | undefined {
+  return v.features === undefined ? undefined : v.view.outputs[v.features].sourceLayer.name;
+}
+
 function checkMapOutput(model: tf.LayersModel, i: number): void {
   const s = model.outputs[i].shape;
   if (s.length !== 4 || s[3] !== MAP_CHANNELS.length) {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError, TrainingDivergedError } from '../errors';
+import type { MapPredictor } from '../models/predictor';
 import { MAP_CHANNELS } from '../types';
 import { distillLoss, type DistillOptions } from './distill';
 import { graspLossVector, type GraspLossKind } from './losses';
-import { applyView, trainingView, type FeatureTap } from './outputs';
+import { applyView, featureLayerName, trainingView, type FeatureTap, type TrainingView } from './outputs';
 
 /** What a train step needs from a batch (lib/data/loader's `Batch` fits). The caller keeps ownership. */
 export interface TrainBatch {
@@ -36,6 +37,12 @@ export interface StepOptions {
    * alone, dropout is off) on the same batch `x`, outside the gradient tape, and none of its weights is updated.
    */
   teacher?: tf.LayersModel;
+  /**
+   * Runs the teacher's forward pass instead of `teacher.apply` — a predictor of `teacher` at its weights (e.g. ONNX
+   * Runtime, injected by the experiment layer; lib/models/predictor). With the pair-wise term on, its `featureLayer`
+   * must be the teacher's feature tap (`teacherFeatureLayer`).
+   */
+  teacherForward?: MapPredictor;
   /** KD weights and feature taps; default DEFAULT_KD when `teacher` is set */
   kd?: KdStepOptions;
   /** global step number, used in error messages */
@@ -97,12 +104,14 @@ export async function trainStep(
   const tv = opts.teacher ? trainingView(opts.teacher, { wantFeatures: wantPair, tap: kd?.teacherFeatures }) : undefined;
 
   // Teacher outputs are constants for the student's loss: computing them outside the tape saves recording its graph.
-  const teacherOut = tv
-    ? tf.tidy(() => {
-        const outs = applyView(tv.view, x, false);
-        return wantPair ? [outs[tv.main], outs[tv.features!]] : [outs[tv.main]];
-      })
-    : [];
+  let teacherOut: tf.Tensor[] = [];
+  if (tv && opts.teacherForward) teacherOut = await teacherOutputsVia(opts.teacherForward, tv, x, wantPair);
+  else if (tv) {
+    teacherOut = tf.tidy(() => {
+      const outs = applyView(tv.view, x, false);
+      return wantPair ? [outs[tv.main], outs[tv.features!]] : [outs[tv.main]];
+    });
+  }
 
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (vars.length === 0) throw new ConfigError(`model '${model.name}' has no trainable weights`);
@@ -162,6 +171,22 @@ export async function trainStep(
     tf.dispose([report!, value!]);
     tf.dispose(Object.values(grads));
   }
+}
+
+/** The teacher's maps (and features) through a predictor, as tensors like `applyView` would give. */
+async function teacherOutputsVia(p: MapPredictor, tv: TrainingView, x: tf.Tensor4D, wantPair: boolean): Promise<tf.Tensor[]> {
+  const layer = wantPair ? featureLayerName(tv) : undefined;
+  if (wantPair && p.featureLayer !== layer) {
+    throw new ConfigError(`KD teacher predictor returns features of '${p.featureLayer ?? 'no layer'}', but the pair-wise term reads '${layer}'`);
+  }
+  const out = await p.predict({ data: (await x.data()) as Float32Array, shape: x.shape });
+  const maps = tf.tensor4d(out.maps.data, out.maps.shape);
+  if (!wantPair) return [maps];
+  if (!out.features) {
+    maps.dispose();
+    throw new ConfigError(`KD teacher predictor (${p.engine}) returned no features for the pair-wise term`);
+  }
+  return [maps, tf.tensor4d(out.features.data, out.features.shape)];
 }
 
 /** The variables each optimiser has stepped, by identity: Adam/momentum state is positional, so it must not be shared. */

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { main, type CliIO } from '../../lib/cli';
 import { SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from '../../lib/data/synthetic';
 import { PROFILES } from '../../lib/config/profiles';
+import { onnxRuntimeAvailable } from '../../lib/export/onnx_runtime';
 
 function capture(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -62,6 +63,20 @@ test('CLI train (smoke profile) → eval on the validation split (+ Jacquard out
       const out = path.join(root, 'export-uint8');
       assert.equal(await main(['export', '--model-dir', run.bestModelDir, '--out', out, '--format', 'uint8'], io), 0, io.stderr.join('\n'));
       assert.ok(fs.existsSync(path.join(out, 'group1-shard1of1.bin')));
+
+      // the ONNX export of the same checkpoint, scored by `eval` itself: the same verdicts as the checkpoint's
+      io = capture();
+      const onnxFile = path.join(root, 'export-onnx', 'ggcnn.onnx');
+      assert.equal(await main(['export', '--model-dir', run.bestModelDir, '--out', onnxFile, '--format', 'onnx'], io), 0, io.stderr.join('\n'));
+      assert.deepEqual(JSON.parse(io.stdout.join('\n')).outputs, [{ name: 'maps', shape: ['batch', 300, 300, 4] }]);
+      assert.ok(fs.statSync(onnxFile).size > 4 * 62420);
+      if (onnxRuntimeAvailable().ok) {
+        io = capture();
+        assert.equal(await main(['eval', '--model-dir', onnxFile, '--out', path.join(root, 'eval-onnx.json')], io), 0, io.stderr.join('\n'));
+        const viaOnnx = JSON.parse(fs.readFileSync(path.join(root, 'eval-onnx.json'), 'utf8'));
+        assert.match(viaOnnx.engine, /^onnxruntime-node/);
+        assert.deepEqual(viaOnnx.perImage.map((v: { success: boolean }) => v.success), report.perImage.map((v: { success: boolean }) => v.success));
+      }
 
       io = capture();
       assert.equal(await main(['train', '--model', 'ggcnn', '--depth', '18'], io), 1);

@@ -193,7 +193,7 @@ test('export command writes every format; the shim runs the CLI', async () => {
   const io = capture();
   assert.equal(await main(['export', '--model-dir', modelDir, '--out', out, '--format', 'all'], io), 0, io.stderr.join('\n'));
   const rows = JSON.parse(io.stdout.join('\n')) as { format: string; weightBytes: number }[];
-  assert.deepEqual(rows.map((r) => r.format), ['float32', 'float16', 'uint16', 'uint8']);
+  assert.deepEqual(rows.map((r) => r.format), ['float32', 'float16', 'uint16', 'uint8', 'onnx', 'onnx-float16', 'onnx-int8']);
   assert.equal(rows[0].weightBytes, 4 * rows[3].weightBytes);
   assert.equal(readModelJson(path.join(out, 'uint8')).weightsManifest[0].weights[0].quantization?.dtype, 'uint8');
 
@@ -203,5 +203,5 @@ test('export command writes every format; the shim runs the CLI', async () => {
 
   const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'grasplab.js'), 'help', 'predict'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /grasplab predict --model DIR IMAGE/);
+  assert.match(r.stdout, /grasplab predict --model DIR\|MODEL\.onnx IMAGE/);
 });

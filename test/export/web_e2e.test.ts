@@ -42,7 +42,7 @@ function benchmarkDepthRect(h: number, w: number): Image2D {
 }
 
 test(
-  'web demo: the example model runs in headless Chromium and a grasp is drawn',
+  'web demo: the example model runs in headless Chromium on TensorFlow.js and ONNX Runtime Web, and a grasp is drawn',
   { skip: fs.existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install -y chromium)`, timeout: 120_000 },
   async () => {
     await selectBackend({ quiet: true });
@@ -63,6 +63,8 @@ test(
       const page = await browser.newPage();
       page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
       await page.goto(server.url);
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
       const status = () => page.textContent('#status');
@@ -118,6 +120,24 @@ test(
       // and the four maps are painted
       const mapSizes = await page.evaluate(() => ['pos', 'cos', 'sin', 'width'].map((m) => (document.getElementById(`map-${m}`) as HTMLCanvasElement).width));
       assert.deepEqual(mapSizes, [300, 300, 300, 300]);
+
+      // The same model as ONNX (example/model.onnx) on ONNX Runtime Web's wasm runtime, served from ort/: same grasps.
+      const table = () => page.evaluate(() => Array.from((document.getElementById('grasps') as HTMLTableElement).tBodies[0].rows).map((r) => Array.from(r.cells).map((c) => c.textContent)));
+      const viaTfjs = await table();
+      await page.selectOption('#engine', 'onnx');
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
+      assert.equal(await page.getAttribute('body', 'data-state'), 'ready', `${await status()}\n${logs.join('\n')}`);
+      assert.match((await page.textContent('#engine-info')) ?? '', /ONNX Runtime Web .*\(wasm, \d threads?\)/);
+      await page.click('#run-example');
+      await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
+      assert.equal(await page.getAttribute('body', 'data-state'), 'done', `${await status()}\n${logs.join('\n')}`);
+      assert.match((await page.textContent('#timing')) ?? '', /Engine ONNX Runtime Web .*Inference [\d.]+ ms/);
+      assert.deepEqual(await table(), viaTfjs, 'ONNX Runtime Web finds the grasps TensorFlow.js found');
+      assert.ok(requests.some((u) => /\/ort\/ort-wasm-simd-threaded\.wasm$/.test(u)), 'runtime loaded from the local server');
+      const remote = requests.filter((u) => !u.startsWith(server.url) && !/^(blob|data):/.test(u));
+      assert.deepEqual(remote, [], 'no request leaves the local server (no CDN)');
+      await page.selectOption('#engine', 'tfjs');
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
 
       // A user's 16-bit PNG in millimetres of another size goes through pngjs's browser build and the auto fit.
       const png = path.join(out, 'scene.png');
