@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import * as os from 'os';
 import { selectBackend } from '../lib/backend/setup';
 import { useFastWasmKernels } from '../lib/backend/wasm_kernels';
 import { BenchModelSpec, buildBenchModel } from './models';
@@ -36,7 +37,10 @@ export interface MeasureResult {
   batch: number;
   source: string;
   trainStep: string;
+  /** tfjs countParams (trainable + BN moving statistics) */
   params: number;
+  /** trainable parameters, as PyTorch counts them (describeModel) */
+  trainableParams?: number;
   flops?: number;
   /** ms per image, batch 1 */
   forward1?: Summary;
@@ -44,6 +48,11 @@ export interface MeasureResult {
   forwardB?: Summary;
   /** ms per optimiser step, batch `batch` */
   trainB?: Summary;
+  /**
+   * CPU ms per optimiser step (process.cpuUsage, all threads of the process): on a busy machine the
+   * single-threaded build's CPU time stays close to its wall time on a quiet one, while wall time stretches.
+   */
+  trainCpuB?: Summary;
   memory: {
     /** peak resident set size of the process, MB */
     peakRssMB: number;
@@ -59,6 +68,8 @@ export interface MeasureResult {
   /** top kernels of one profiled training step: [name, ms, calls] */
   kernels?: [string, number, number][];
   notes: string[];
+  /** 1/5/15-minute load averages when the measurement ended (other processes competing for the cores) */
+  loadavg?: number[];
 }
 
 interface MemSnap {
@@ -81,7 +92,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
   });
   if (task.variant === 'stock') useFastWasmKernels(false);
 
-  const { model, source, flops } = buildBenchModel(task.spec, task.inputSize);
+  const { model, source, flops, trainableParams } = buildBenchModel(task.spec, task.inputSize);
   const S = task.inputSize;
   const result: MeasureResult = {
     model: task.spec.id,
@@ -93,6 +104,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     source,
     trainStep: '',
     params: model.countParams(),
+    trainableParams,
     flops,
     memory: { peakRssMB: 0, tensors: 0, tensorMB: 0 },
     notes,
@@ -151,6 +163,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
   }
   result.memory.wasmHeapMB = wasmHeapMB();
   result.memory.peakRssMB = (process.resourceUsage().maxRSS * 1024) / MB;
+  result.loadavg = os.loadavg().map((l) => Math.round(l * 100) / 100);
   return result;
 
   async function measureTraining(): Promise<void> {
@@ -160,6 +173,7 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
     const x = tf.randomUniform([task.batch, S, S, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.randomUniform([task.batch, S, S, 4], -1, 1, 'float32', 3) as tf.Tensor4D;
     const samples: number[] = [];
+    const cpuSamples: number[] = [];
     const leak: NonNullable<MeasureResult['leak']> = { checked: false };
     const total = Math.max(task.warmup + task.repeats, task.leakSteps);
     let done = 0;
@@ -169,13 +183,19 @@ export async function measure(task: MeasureTask): Promise<MeasureResult> {
         break;
       }
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await step(model, optimizer, x, y);
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       done = i;
-      if (i > task.warmup && samples.length < task.repeats) samples.push(ms);
+      if (i > task.warmup && samples.length < task.repeats) {
+        samples.push(ms);
+        cpuSamples.push((cpu.user + cpu.system) / 1000);
+      }
       if (i === 10) leak.after10 = memSnap();
     }
     result.trainB = samples.length ? summarize(samples) : undefined;
+    result.trainCpuB = cpuSamples.length ? summarize(cpuSamples) : undefined;
     if (task.leakSteps > 10 && done >= task.leakSteps && leak.after10) {
       leak.afterN = memSnap();
       leak.steps = done;

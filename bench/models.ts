@@ -31,15 +31,17 @@ export function benchModels(): BenchModelSpec[] {
 }
 
 /**
- * Builds the model for `spec` at `inputSize` with lib/models/registry; FLOPs from its describeModel (one image).
+ * Builds the model for `spec` at `inputSize` with lib/models/registry; FLOPs (one image) and trainable parameters from
+ * its describeModel.
  */
-export function buildBenchModel(spec: BenchModelSpec, inputSize: number): { model: tf.LayersModel; source: string; flops?: number } {
+export function buildBenchModel(spec: BenchModelSpec, inputSize: number): { model: tf.LayersModel; source: string; flops?: number; trainableParams?: number } {
   const model = buildModel({ ...spec.config, inputSize });
   let flops: number | undefined;
+  let trainableParams: number | undefined;
   try {
-    flops = describeModel(model).flops;
+    ({ flops, params: trainableParams } = describeModel(model));
   } catch {
     flops = undefined; // describing is optional for the bench
   }
-  return { model, source: 'lib/models/registry', flops };
+  return { model, source: 'lib/models/registry', flops, trainableParams };
 }

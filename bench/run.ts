@@ -21,6 +21,11 @@
  *   --out FILE          JSON output (default results/bench.json)
  *   --append            merge into an existing --out file (same model+backend+variant+threads replaced)
  *   --list              list model ids and exit
+ *   --vs-pytorch        also time the PyTorch twin of each model (bench/pytorch_twin.py, /usr/bin/python3 with Debian's
+ *                       python3-torch, or GRASPLAB_PYTHON) right after each wasm run, at the same thread count
+ *                       (wasm single-threaded build ↔ 1 torch thread, n threads ↔ n), and print time ratios
+ *                       grasplab/PyTorch and achieved GFLOP/s; defaults to --backends wasm --threads 0,2 unless given.
+ *                       Skipped with a message where torch is missing.
  *   --no-ort            skip the ONNX Runtime forward timings (default: timed when onnxruntime-node is installed,
  *                       skipped with a note when not); --ort-threads a,b  intra-op threads (default 1,2);
  *                       --ort-spin  let idle ORT threads spin (grasplab's engine does not)
@@ -33,6 +38,7 @@ import { PROJECT_ROOT } from '../lib/config/paths';
 import { benchModels } from './models';
 import { formatSummary } from './stats';
 import type { MeasureResult, MeasureTask } from './measure';
+import { TorchOutcome, compareWithTorch, formatComparison, runTorchTwin, torchThreadsFor } from './pytorch';
 import type { OrtResult, OrtTask } from './ort';
 import { onnxRuntimeAvailable } from '../lib/export/onnx_runtime';
 
@@ -58,6 +64,7 @@ interface Options {
   profile: boolean;
   out: string;
   append: boolean;
+  vsPytorch: boolean;
   ort: boolean;
   ortThreads: number[];
   ortSpin: boolean;
@@ -82,10 +89,12 @@ function parseArgs(argv: string[]): Options | 'list' {
     profile: false,
     out: path.join(PROJECT_ROOT, 'results', 'bench.json'),
     append: false,
+    vsPytorch: false,
     ort: true,
     ortThreads: [1, 2],
     ortSpin: false,
   };
+  const given = new Set(argv);
   const num = (v: string | undefined, flag: string): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number ≥ 0, got '${v}'`);
@@ -124,6 +133,7 @@ function parseArgs(argv: string[]): Options | 'list' {
       case '--profile': o.profile = true; break;
       case '--out': o.out = path.resolve(next()); break;
       case '--append': o.append = true; break;
+      case '--vs-pytorch': o.vsPytorch = true; break;
       case '--no-ort': o.ort = false; break;
       case '--ort-spin': o.ortSpin = true; break;
       case '--ort-threads':
@@ -133,6 +143,10 @@ function parseArgs(argv: string[]): Options | 'list' {
       default:
         throw new Error(`unknown flag '${a}' (see the header of bench/run.ts)`);
     }
+  }
+  if (o.vsPytorch) {
+    if (!given.has('--backends')) o.backends = ['wasm'];
+    if (!given.has('--threads')) o.threads = [0, 2];
   }
   return o;
 }
@@ -192,18 +206,18 @@ function runChild(task: MeasureTask): ChildResult {
 
 function printTable(results: ChildResult[], o: Options): void {
   const rows: string[][] = [[
-    'model', 'backend', 'params', 'GFLOP/img', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`,
+    'model', 'backend', 'params', 'GFLOP/img', 'fwd b1 ms/img', `fwd b${o.batch} ms/img`, `train b${o.batch} ms/step`, 'train CPU ms',
     'peak RSS MB', 'train peak tensor MB', 'wasm heap MB', 'leak check',
   ]];
   for (const r of results) {
     const be = label(r);
     if ('error' in r) {
-      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '', '']);
+      rows.push([r.model, be, 'error: ' + r.error.slice(0, 100), '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const leak = !r.leak ? '—' : r.leak.checked ? (r.leak.ok ? `ok (${r.leak.steps} steps)` : 'LEAK') : '—';
     rows.push([
-      r.model, be, String(r.params), r.flops ? (r.flops / 1e9).toFixed(1) : '—', formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB),
+      r.model, be, String(r.params), r.flops ? (r.flops / 1e9).toFixed(1) : '—', formatSummary(r.forward1), formatSummary(r.forwardB), formatSummary(r.trainB), formatSummary(r.trainCpuB),
       r.memory.peakRssMB.toFixed(0), r.memory.trainPeakTensorMB?.toFixed(0) ?? '—', r.memory.wasmHeapMB?.toFixed(0) ?? '—', leak,
     ]);
   }
@@ -295,6 +309,7 @@ async function main(): Promise<void> {
   }
   const tasks = tasksFor(o);
   const results: ChildResult[] = [];
+  const torchResults: TorchOutcome[] = [];
   for (const t of tasks) {
     const t0 = Date.now();
     process.stderr.write(`bench: ${t.spec.id} on ${label({ ...t, threads: t.backend === 'wasm' ? t.threads : 0 })} ... `);
@@ -304,6 +319,17 @@ async function main(): Promise<void> {
     if (o.profile && !('error' in r) && r.kernels) {
       console.log(`  top kernels of one train step (${r.model}, ${label(r)}):`);
       for (const [name, ms, n] of r.kernels) console.log(`    ${name.padEnd(28)} ${String(ms).padStart(7)} ms  ${n} calls`);
+    }
+    // the twin runs right after the matching wasm run, so both see about the same machine load
+    if (o.vsPytorch && t.backend === 'wasm' && t.variant === 'grasplab') {
+      const threads = torchThreadsFor(t.threads);
+      if (!torchResults.some((x) => x.model === t.spec.id && x.threads === threads)) {
+        const t0 = Date.now();
+        process.stderr.write(`bench: ${t.spec.id} on PyTorch ${threads} thr ... `);
+        const tr = runTorchTwin({ model: t.spec.id, threads, batch: o.batch, size: o.size, repeats: o.repeats, warmup: o.warmup, forward: o.forward, train: o.train });
+        process.stderr.write(`${'skipped' in tr ? 'skipped: ' + tr.skipped : 'done'} in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+        torchResults.push(tr);
+      }
     }
   }
   printTable(results, o);
@@ -325,15 +351,32 @@ async function main(): Promise<void> {
     console.log(`\nGG-CNN vs PyTorch reference (train ${PYTORCH_GGCNN.trainStepMsBatch8} ms/step b8, infer ${PYTORCH_GGCNN.inferMsPerImage} ms/img; ratio > 1 = slower):`);
     for (const r of rel) console.log('  ' + JSON.stringify(r));
   }
+  if (o.vsPytorch) {
+    const skipped = torchResults.filter((r): r is Extract<TorchOutcome, { skipped: string }> => 'skipped' in r);
+    for (const s of skipped) console.log(`\nPyTorch twin of ${s.model} (${s.threads} thr) skipped: ${s.skipped}`);
+    const ours = results.filter((r): r is MeasureResult => !('error' in r) && r.backend === 'wasm' && r.variant === 'grasplab');
+    const rows = compareWithTorch(ours, torchResults);
+    if (rows.length) {
+      console.log(`\ngrasplab (wasm) vs PyTorch ${(torchResults.find((r) => 'torch' in r) as { torch?: string } | undefined)?.torch ?? ''}, same run, ` +
+        'ratio = grasplab time / PyTorch time (> 1: grasplab slower); GFLOP/s from describeModel FLOPs, a training step = 3 × forward:');
+      console.log(formatComparison(rows, o.batch));
+    }
+  }
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   let all: ChildResult[] = results;
+  let allTorch: TorchOutcome[] = torchResults;
   let allOrt = ortResults;
   const runs: unknown[] = [];
   if (o.append && fs.existsSync(o.out)) {
-    const old = JSON.parse(fs.readFileSync(o.out, 'utf8')) as { results: ChildResult[]; ort?: typeof ortResults; runs?: unknown[]; options?: unknown; date?: string };
+    const old = JSON.parse(fs.readFileSync(o.out, 'utf8')) as {
+      results: ChildResult[]; pytorch?: TorchOutcome[]; ort?: typeof ortResults; runs?: unknown[]; options?: unknown; date?: string;
+    };
     const key = (r: ChildResult) => `${r.model}|${label(r)}`;
     const fresh = new Set(results.map(key));
     all = [...old.results.filter((r) => !fresh.has(key(r))), ...results];
+    const tkey = (r: TorchOutcome) => `${r.model}|${r.threads}`;
+    const freshTorch = new Set(torchResults.map(tkey));
+    allTorch = [...(old.pytorch ?? []).filter((r) => !freshTorch.has(tkey(r))), ...torchResults];
     const freshOrt = new Set(ortResults.map((r) => r.model));
     allOrt = [...(old.ort ?? []).filter((r) => !freshOrt.has(r.model)), ...ortResults];
     runs.push(...(old.runs ?? [{ date: old.date, options: old.options }]));
@@ -347,6 +390,9 @@ async function main(): Promise<void> {
     reference: { pytorchGgcnn: PYTORCH_GGCNN },
     ratiosVsPytorch: ratios(all),
     results: all,
+    /** PyTorch twins timed by --vs-pytorch (bench/pytorch_twin.py), and grasplab/PyTorch ratios of the same runs */
+    pytorch: allTorch,
+    vsPytorch: compareWithTorch(all.filter((r): r is MeasureResult => !('error' in r) && r.backend === 'wasm' && r.variant === 'grasplab'), allTorch),
     /** ONNX Runtime forward timings of grasplab's ONNX export (bench/ort.ts) */
     ort: allOrt,
   };

@@ -11,7 +11,8 @@ import { openDataset, type DatasetEntry, type GraspDataset } from './data/datase
 import { BatchLoader, RawSampleCache } from './data/loader';
 import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
-import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
+import { ensureSyntheticSet, isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED } from './data/synthetic';
+import { currentSyntheticConfig, syntheticConfigName, type SyntheticConfig } from './config/synthetic';
 import { ensureSyntheticTestSplit, syntheticTestDir, testSplitFingerprint } from './data/test_split';
 import { detectGraspsInMaps } from './eval/detect';
 import { evaluateModel, mapsFromBatch, type EvaluateOptions, type EvaluationResult } from './eval/metric';
@@ -75,7 +76,7 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
   const profile = currentProfile();
   const backend = await selectBackend();
   const choice = currentDataset();
-  if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log);
+  if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log, choice.synthetic?.config);
   const dataset = await openDataset(choice);
   const seed = opts.seed ?? 1;
   const split = splitEntries(dataset.entries, { mode: opts.splitMode ?? 'image', trainFraction: opts.trainFraction ?? 0.9, seed });
@@ -90,7 +91,7 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
   const valSamples = await valLoader.samples();
   const forward = defaultForwardEngine();
   log(`grasplab: forward passes (validation, KD teacher, latency) on ${forward.description}${forward.note ? ` (${forward.note})` : ''}`);
-  const testDataset = choice.kind === 'synthetic' ? await openSyntheticTestSplit(choice.dir, profile.testImages, log) : undefined;
+  const testDataset = choice.kind === 'synthetic' ? await openSyntheticTestSplit(choice.dir, profile.testImages, log, choice.synthetic?.config) : undefined;
   const testEntries = testDataset ? testDataset.entries.slice(0, profile.testImages) : [];
   let testSamples: Promise<Sample[]> | undefined;
   return {
@@ -121,10 +122,11 @@ export function testFingerprint(wb: Workbench): Record<string, unknown> {
 }
 
 /** Generates the first `count` scenes of the synthetic test split beside `trainDir` when missing, and opens them. */
-async function openSyntheticTestSplit(trainDir: string, count: number, log: (msg: string) => void): Promise<GraspDataset> {
+async function openSyntheticTestSplit(trainDir: string, count: number, log: (msg: string) => void, config?: SyntheticConfig): Promise<GraspDataset> {
   const dir = syntheticTestDir(trainDir);
   let next = 0.25;
   await ensureSyntheticTestSplit(dir, count, {
+    config,
     onProgress: (done, total) => {
       if (done === 1) log(`generating ${total} synthetic test scenes into ${dir} ...`);
       if (done / total >= next) {
@@ -145,15 +147,19 @@ export async function scoreModel(model: tf.LayersModel, samples: readonly Sample
   return evaluateModel(await engine.predictor(model), samples, opts);
 }
 
-/** Writes the synthetic set into `dir` unless a complete one of this size and seed is already there. */
-export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log): Promise<void> {
-  if (isCompleteSyntheticSet(dir, { count, seed: SYNTHETIC_DEFAULT_SEED })) return;
-  log(`generating ${count} synthetic scenes into ${dir} ...`);
+/**
+ * Writes the synthetic set into `dir` unless a complete one of this size, seed and generator configuration (default:
+ * `GRASPLAB_SYNTHETIC`'s preset) is already there. `currentDataset().dir` is the configuration's own folder.
+ */
+export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log, config: SyntheticConfig = currentSyntheticConfig().config): Promise<void> {
+  if (isCompleteSyntheticSet(dir, { count, seed: SYNTHETIC_DEFAULT_SEED, config })) return;
+  log(`generating ${count} synthetic scenes (generator ${syntheticConfigName(config)}) into ${dir} ...`);
   const t0 = Date.now();
   let next = 0.1;
-  await writeSyntheticDataset(dir, {
+  await ensureSyntheticSet(dir, {
     count,
     seed: SYNTHETIC_DEFAULT_SEED,
+    config,
     onProgress: (done, total) => {
       if (done / total >= next) {
         log(`  ${done}/${total}`);
@@ -161,7 +167,8 @@ export async function ensureSyntheticData(dir: string, count: number, log: (msg:
       }
     },
   });
-  log(`synthetic scenes written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const secs = (Date.now() - t0) / 1000;
+  log(`synthetic scenes written in ${secs.toFixed(1)} s (${((1000 * secs) / count).toFixed(0)} ms per scene)`);
 }
 
 /** One training run: a model config plus how to train it. */
@@ -249,7 +256,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     restoreBest: true,
     runDir,
     // what a resume must match (the key above covers more; this stays as runs saved so far recorded it)
-    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length },
+    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, ...(wb.choice.synthetic ? { syntheticSet: wb.choice.synthetic.name } : {}), valImages: wb.valSamples.length },
     resume,
     resumeHint: resumeHint ?? NOTEBOOK_RESUME_HINT,
     onProgress,
@@ -294,6 +301,7 @@ export function runConfig(wb: Workbench, spec: ExperimentSpec, seed: number, bat
     profile: wb.profile.name,
     dataset: wb.choice.kind,
     dataDir: projectRelative(wb.choice.dir),
+    syntheticSet: wb.choice.synthetic?.name ?? null,
     split: { seed: wb.seed, train: wb.split.train.length, val: wb.valSamples.length },
     model: { ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize },
     seed,

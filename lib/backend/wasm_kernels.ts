@@ -3,6 +3,7 @@ import { conv2DBackpropFilterWasm } from './conv2d_backprop_filter_wasm';
 import { conv2DBackpropInputWasm } from './conv2d_backprop_input_wasm';
 import { castWasm, concatWasm, identityWasm, sliceWasm, splitVWasm, tileWasm } from './wasm_copy_kernels';
 import { meanWasm, sumWasm } from './wasm_reduce_kernels';
+import { meanSpatialWasm, sumSpatialWasm } from './wasm_spatial_reduce';
 import { transposeWasm } from './wasm_transpose';
 import { batchMatMulWasm } from './wasm_matmul';
 import { maxPoolGradWasm } from './wasm_pool_kernels';
@@ -22,6 +23,7 @@ import type { KernelArgs } from './wasm_kernel_calls';
  *  - Transpose (replaced): merged axes and at most two fast wasm transposes instead of wasm's slow generic path.
  *  - BatchMatMul with transposed operands (replaced): explicit fast transpose, then wasm's plain product.
  *  - MaxPoolGrad (replaced): one JS pass over the heap instead of wasm's 100x slower loop.
+ *  - Sum, Mean over batch and space (replaced): an HxW average pool (wasm_spatial_reduce.ts).
  * A replacement returns undefined for cases it does not cover, and wasm's original kernel runs instead.
  */
 
@@ -42,8 +44,8 @@ const REPLACED: Record<string, Replacement> = {
   Concat: concatWasm,
   Identity: identityWasm,
   Cast: castWasm,
-  Sum: sumWasm,
-  Mean: meanWasm,
+  Sum: (args, original) => sumSpatialWasm(args, original) ?? sumWasm(args, original),
+  Mean: (args, original) => meanSpatialWasm(args, original) ?? meanWasm(args, original),
   Transpose: transposeWasm,
   BatchMatMul: batchMatMulWasm,
   MaxPoolGrad: maxPoolGradWasm,

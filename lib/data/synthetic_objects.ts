@@ -8,13 +8,17 @@ import { Rng } from './random';
 
 export type Vec3 = [number, number, number];
 
-/** Axis-aligned primitives in the object frame. */
+/** Primitives in the object frame (boxes may be turned about z by `yaw`; ellipsoids are axis-aligned). */
 export type Primitive =
-  | { kind: 'box'; c: Vec3; h: Vec3 /* half extents */ }
+  | { kind: 'box'; c: Vec3; h: Vec3 /* half extents */; yaw?: number }
   | { kind: 'cylinder'; c: Vec3; axis: 0 | 1 | 2; r: number; hl: number /* half length */ }
-  | { kind: 'sphere'; c: Vec3; r: number };
+  | { kind: 'sphere'; c: Vec3; r: number }
+  | { kind: 'ellipsoid'; c: Vec3; r: Vec3 /* semi-axes */ };
 
-export type ShapeKind =
+export type ShapeKind = CornellShapeKind | BasicShapeKind;
+
+/** Shapes of the first generator's library ('basic'). */
+export type BasicShapeKind =
   | 'box'
   | 'standing-cylinder'
   | 'lying-cylinder'
@@ -53,10 +57,13 @@ export interface ObjectPrototype {
   round: boolean;
 }
 
+/** Shapes of the Cornell-like library (lib/data/synthetic_library.ts). */
+export type CornellShapeKind = 'flat' | 'small-box' | 'bar' | 'handle-tool' | 'ring' | 'bowl' | 'open-mug' | 'blob' | 'loops' | 'bottle' | 'shoe';
+
 /** Gripper limits (m): openings the synthetic parallel gripper can make; jaw finger thickness. */
 export const GRIPPER = { maxOpening: 0.125, minOpening: 0.018, finger: 0.01 } as const;
 
-const SHAPES: { kind: ShapeKind; weight: number }[] = [
+const SHAPES: { kind: BasicShapeKind; weight: number }[] = [
   { kind: 'box', weight: 3 },
   { kind: 'standing-cylinder', weight: 2 },
   { kind: 'lying-cylinder', weight: 2 },
@@ -80,7 +87,7 @@ export function randomPrototype(rng: Rng): ObjectPrototype {
 }
 
 /** A prototype of the given shape with random dimensions (may have no feasible grasp: check `grasps`). */
-export function makePrototype(kind: ShapeKind, rng: Rng): ObjectPrototype {
+export function makePrototype(kind: BasicShapeKind, rng: Rng): ObjectPrototype {
   const color = randomColor(rng);
   const G = (p: Vec3, phi: number, span: number): LocalGrasp | undefined => {
     const opening = span + 2 * rng.uniform(0.005, 0.012);
@@ -239,7 +246,11 @@ export function footprintContains(proto: ObjectPrototype, x: number, y: number, 
     const dx = x - p.c[0];
     const dy = y - p.c[1];
     if (p.kind === 'box') {
-      if (Math.abs(dx) <= p.h[0] + margin && Math.abs(dy) <= p.h[1] + margin) return true;
+      const cy = Math.cos(p.yaw ?? 0);
+      const sy = Math.sin(p.yaw ?? 0);
+      if (Math.abs(cy * dx + sy * dy) <= p.h[0] + margin && Math.abs(-sy * dx + cy * dy) <= p.h[1] + margin) return true;
+    } else if (p.kind === 'ellipsoid') {
+      if ((dx / (p.r[0] + margin)) ** 2 + (dy / (p.r[1] + margin)) ** 2 <= 1) return true;
     } else if (p.kind === 'sphere') {
       if (Math.hypot(dx, dy) <= p.r + margin) return true;
     } else if (p.axis === 2) {

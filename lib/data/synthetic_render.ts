@@ -33,7 +33,7 @@ export interface PlacedObject {
   yaw: number;
 }
 
-/** Axis-aligned table top (z = 0) over a floor at `floorZ`. */
+/** Axis-aligned table top (z = 0) over a floor at `floorZ`, optionally a vertical wall or board beyond it. */
 export interface Table {
   x0: number;
   x1: number;
@@ -41,6 +41,8 @@ export interface Table {
   y1: number;
   floorZ: number;
   color: Vec3;
+  /** vertical planes y = `y` facing the camera, over x ∈ [x0, x1], z ∈ [z0, z1] (a board on the table, a room wall) */
+  walls?: { y: number; x0: number; x1: number; z0: number; z1: number }[];
 }
 
 /** Ray-cast result per pixel (row-major H×W). */
@@ -57,12 +59,14 @@ export interface Render {
   nz: Float32Array;
   /** |cos| of the angle between the ray and the surface normal */
   cosIncidence: Float32Array;
-  /** −2 floor, −1 table, i ≥ 0 the index of the object hit */
+  /** −3 wall, −2 floor, −1 table, i ≥ 0 the index of the object hit */
   label: Int16Array;
 }
 
 /** Kinect baseline between IR projector and camera (m), for shadows and disparity quantisation. */
 export const SENSOR_BASELINE = 0.075;
+/** Farthest depth a Kinect-class sensor returns (m); farther pixels are missing. */
+export const SENSOR_MAX_RANGE = 3.5;
 
 /** Camera `height` m above the world origin looking down, tilted by `tiltX`, `tiltY` (rad) about its own axes. */
 export function makeCamera(height: number, tiltX: number, tiltY: number, f = 580, width = 640, imgHeight = 480): Camera {
@@ -75,6 +79,54 @@ export function makeCamera(height: number, tiltX: number, tiltY: number, f = 580
   const Rx = [1, 0, 0, 0, cx, -sx, 0, sx, cx];
   const Ry = [cyy, 0, sy, 0, 1, 0, -sy, 0, cyy];
   return { width, height: imgHeight, f, cx: (width - 1) / 2, cy: (imgHeight - 1) / 2, pos: [0, 0, height], R: matMul(matMul(R0, Rx), Ry) };
+}
+
+/**
+ * A camera at `eye` looking at `target` (world points), image rows pointing down the world's vertical as seen by
+ * the camera, then turned by `roll` (rad) about its optical axis; principal point shifted by `principalOffset`
+ * `[rows, cols]` pixels from the image centre.
+ */
+export function lookAtCamera(eye: Vec3, target: Vec3, roll: number, f = 580, principalOffset: [number, number] = [0, 0], width = 640, imgHeight = 480): Camera {
+  const z = normalise([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
+  let x = normalise(cross(z, [0, 0, 1]));
+  let y = cross(z, x);
+  const c = Math.cos(roll);
+  const s = Math.sin(roll);
+  [x, y] = [
+    [c * x[0] + s * y[0], c * x[1] + s * y[1], c * x[2] + s * y[2]],
+    [-s * x[0] + c * y[0], -s * x[1] + c * y[1], -s * x[2] + c * y[2]],
+  ];
+  return {
+    width,
+    height: imgHeight,
+    f,
+    cx: (width - 1) / 2 + principalOffset[1],
+    cy: (imgHeight - 1) / 2 + principalOffset[0],
+    pos: [eye[0], eye[1], eye[2]],
+    R: [x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]],
+  };
+}
+
+function cross(a: Vec3, b: Vec3): Vec3 {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+
+function normalise(v: Vec3): Vec3 {
+  const n = Math.hypot(v[0], v[1], v[2]);
+  return [v[0] / n, v[1] / n, v[2] / n];
+}
+
+/** World point where the ray through pixel `[row, col]` meets the table plane z = 0 (undefined if it does not). */
+export function pixelOnTable(cam: Camera, px: [number, number]): Vec3 | undefined {
+  const a = (px[1] - cam.cx) / cam.f;
+  const b = (px[0] - cam.cy) / cam.f;
+  const R = cam.R;
+  const dx = R[0] * a + R[1] * b + R[2];
+  const dy = R[3] * a + R[4] * b + R[5];
+  const dz = R[6] * a + R[7] * b + R[8];
+  if (dz >= 0) return undefined;
+  const t = -cam.pos[2] / dz;
+  return [cam.pos[0] + t * dx, cam.pos[1] + t * dy, 0];
 }
 
 function matMul(a: number[], b: number[]): number[] {
@@ -122,6 +174,7 @@ export function renderScene(cam: Camera, table: Table, objects: readonly PlacedO
   const { dist, nz, cosIncidence, label } = r; // locals: much faster than r.x[i] in hot loops
   const dirs = new Float32Array(3 * N);
   const { x0, x1, y0, y1, floorZ } = table;
+  const walls = table.walls ?? [];
   for (let row = 0; row < H; row++) {
     const b = (row - cam.cy) / cam.f;
     for (let col = 0; col < W; col++) {
@@ -137,7 +190,8 @@ export function renderScene(cam: Camera, table: Table, objects: readonly PlacedO
       dirs[3 * i] = dx;
       dirs[3 * i + 1] = dy;
       dirs[3 * i + 2] = dz;
-      // table top, else floor (rays all point down: tilt is small)
+      // table top, else floor (every ray points down: the camera looks down at ≤ 60° from vertical), unless the wall
+      // is nearer
       let t = -oz / dz;
       const hx = ox + t * dx;
       const hy = oy + t * dy;
@@ -147,9 +201,22 @@ export function renderScene(cam: Camera, table: Table, objects: readonly PlacedO
         t = (floorZ - oz) / dz;
         label[i] = -2;
       }
-      dist[i] = t;
       nz[i] = 1;
       cosIncidence[i] = -dz;
+      for (const wall of walls) {
+        if (dy <= 1e-9) break;
+        const tw = (wall.y - oy) / dy;
+        const wz = oz + tw * dz;
+        const wx = ox + tw * dx;
+        if (tw > 0 && tw < t && wz >= wall.z0 && wz <= wall.z1 && wx >= wall.x0 && wx <= wall.x1) {
+          t = tw;
+          label[i] = -3;
+          nz[i] = 0;
+          r.ny[i] = -1;
+          cosIncidence[i] = dy;
+        }
+      }
+      dist[i] = t;
     }
   }
   objects.forEach((obj, k) => castObject(cam, obj, k, dirs, r));
@@ -229,6 +296,46 @@ function castObject(cam: Camera, obj: PlacedObject, index: number, dirs: Float32
 
 /** Nearest positive ray parameter and the normal there (object frame). */
 function intersect(p: Primitive, o: Vec3, d: Vec3, out: { t: number; n: Vec3 }): boolean {
+  if (p.kind === 'box' && p.yaw) {
+    // turn the ray into the box's frame (about its centre), intersect the axis-aligned box, turn the normal back
+    const c = Math.cos(p.yaw);
+    const s = Math.sin(p.yaw);
+    const ox = o[0] - p.c[0];
+    const oy = o[1] - p.c[1];
+    const ol: Vec3 = [c * ox + s * oy, -s * ox + c * oy, o[2] - p.c[2]];
+    const dl: Vec3 = [c * d[0] + s * d[1], -s * d[0] + c * d[1], d[2]];
+    if (!intersect({ kind: 'box', c: [0, 0, 0], h: p.h }, ol, dl, out)) return false;
+    const nx = out.n[0];
+    const ny = out.n[1];
+    out.n[0] = c * nx - s * ny;
+    out.n[1] = s * nx + c * ny;
+    return true;
+  }
+  if (p.kind === 'ellipsoid') {
+    // unit sphere in scaled coordinates: t is unchanged by the scaling
+    const ox = (o[0] - p.c[0]) / p.r[0];
+    const oy = (o[1] - p.c[1]) / p.r[1];
+    const oz = (o[2] - p.c[2]) / p.r[2];
+    const dx = d[0] / p.r[0];
+    const dy = d[1] / p.r[1];
+    const dz = d[2] / p.r[2];
+    const A = dx * dx + dy * dy + dz * dz;
+    const B = ox * dx + oy * dy + oz * dz;
+    const C = ox * ox + oy * oy + oz * oz - 1;
+    const disc = B * B - A * C;
+    if (disc < 0) return false;
+    const t = (-B - Math.sqrt(disc)) / A;
+    if (t <= 0) return false;
+    const nx = (ox + t * dx) / p.r[0];
+    const ny = (oy + t * dy) / p.r[1];
+    const nz = (oz + t * dz) / p.r[2];
+    const n = Math.hypot(nx, ny, nz);
+    out.t = t;
+    out.n[0] = nx / n;
+    out.n[1] = ny / n;
+    out.n[2] = nz / n;
+    return true;
+  }
   if (p.kind === 'box') {
     let tmin = -Infinity;
     let tmax = Infinity;
@@ -320,22 +427,28 @@ function intersect(p: Primitive, o: Vec3, d: Vec3, out: { t: number; n: Vec3 }):
  * projector shadows, grazing surfaces, depth discontinuities, random blobs, salt, the left border band.
  * @returns Euclidean distance in metres (like Cornell's depth), 0 where missing
  */
-export function sensorDepth(render: Render, cam: Camera, rng: Rng): Float32Array {
+export function sensorDepth(render: Render, cam: Camera, rng: Rng, noise: 'white' | 'correlated' = 'white'): Float32Array {
   const { width: W, height: H, dist, z, cosIncidence, label } = render;
   const N = W * H;
   const out = new Float32Array(N);
-  const fb8 = 8 * cam.f * SENSOR_BASELINE; // disparity in 1/8 px = fb8 / z
   // standard normal draws from a table refreshed per image (Box–Muller per pixel costs more than the rest)
   const gauss = new Float32Array(4096);
   for (let k = 0; k < gauss.length; k++) gauss[k] = rng.normal();
-  for (let i = 0; i < N; i++) {
-    const zi = z[i];
-    const s = 0.0012 + 0.0019 * (zi - 0.4) * (zi - 0.4);
-    const zn = zi + s * gauss[rng.nextUint32() & 4095];
-    const zq = fb8 / Math.round(fb8 / zn);
-    out[i] = (dist[i] * zq) / zi;
+  if (noise === 'white') {
+    const fb8 = 8 * cam.f * SENSOR_BASELINE; // disparity in 1/8 px = fb8 / z
+    for (let i = 0; i < N; i++) {
+      const zi = z[i];
+      const s = 0.0012 + 0.0019 * (zi - 0.4) * (zi - 0.4);
+      const zn = zi + s * gauss[rng.nextUint32() & 4095];
+      const zq = fb8 / Math.round(fb8 / zn);
+      out[i] = (dist[i] * zq) / zi;
+    }
+  } else {
+    correlatedNoise(render, rng, gauss, out);
   }
   const drop = (i: number) => (out[i] = 0);
+  // beyond the sensor's range (~3.5 m) there is no depth
+  for (let i = 0; i < N; i++) if (z[i] > SENSOR_MAX_RANGE) drop(i);
 
   // projector shadows: a pixel is unlit when a nearer surface to its right sits on the same projector ray
   // (projector column c − f·b/z); scanning right to left, keep the smallest projector column seen so far
@@ -388,6 +501,43 @@ export function sensorDepth(render: Render, cam: Camera, rng: Rng): Float32Array
   return out;
 }
 
+/**
+ * Spatially correlated depth noise, as real Cornell depth shows it (its table residual has its power below ~1/16
+ * cycle per pixel and almost none above: the Kinect estimates disparity over a correlation window, so neighbouring
+ * pixels share their error, and no quantisation staircase survives): a coarse Gaussian field on a 6–12 px grid,
+ * bilinearly interpolated, σ 0.7–1.6 mm at 1 m growing with z², plus 0.3–0.6 mm of white noise. Writes Euclidean
+ * distance (m) into `out`.
+ */
+function correlatedNoise(render: Render, rng: Rng, gauss: Float32Array, out: Float32Array): void {
+  const { width: W, height: H, dist, z } = render;
+  const g = rng.uniform(6, 12);
+  const sc = rng.uniform(0.0007, 0.0016);
+  const sw = rng.uniform(0.0003, 0.0006);
+  const gw = Math.ceil(W / g) + 2;
+  const gh = Math.ceil(H / g) + 2;
+  const field = new Float32Array(gw * gh);
+  for (let k = 0; k < field.length; k++) field[k] = rng.normal();
+  for (let row = 0; row < H; row++) {
+    const fy = row / g;
+    const y0 = Math.floor(fy);
+    const ty = fy - y0;
+    for (let col = 0; col < W; col++) {
+      const fx = col / g;
+      const x0 = Math.floor(fx);
+      const tx = fx - x0;
+      const a = field[y0 * gw + x0];
+      const b = field[y0 * gw + x0 + 1];
+      const c = field[(y0 + 1) * gw + x0];
+      const d = field[(y0 + 1) * gw + x0 + 1];
+      const smooth = (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty;
+      const i = row * W + col;
+      const zi = z[i];
+      const zn = zi + sc * zi * zi * smooth + sw * gauss[rng.nextUint32() & 4095];
+      out[i] = (dist[i] * zn) / zi;
+    }
+  }
+}
+
 /** A shaded colour image of the render (Lambertian, one light), for display. */
 export function shadeRgb(render: Render, table: Table, objects: readonly PlacedObject[], rng: Rng): RgbImage {
   const { width: W, height: H } = render;
@@ -400,6 +550,7 @@ export function shadeRgb(render: Render, table: Table, objects: readonly PlacedO
   ly /= ln;
   lz /= ln;
   const floor: Vec3 = [0.3, 0.3, 0.32];
+  const wallColor: Vec3 = [0.88, 0.88, 0.86];
   // faint wood grain on the table: a per-column wave, bent a little from row to row
   const grain = rng.uniform(20, 60);
   const wave = new Float32Array(W + 64);
@@ -409,7 +560,7 @@ export function shadeRgb(render: Render, table: Table, objects: readonly PlacedO
     for (let col = 0; col < W; col++) {
       const i = row * W + col;
       const k = render.label[i];
-      const base = k >= 0 ? objects[k].proto.color : k === -1 ? table.color : floor;
+      const base = k >= 0 ? objects[k].proto.color : k === -1 ? table.color : k === -3 ? wallColor : floor;
       const lambert = Math.max(0, render.nx[i] * lx + render.ny[i] * ly + render.nz[i] * lz);
       let shade = 0.35 + 0.65 * lambert;
       if (k === -1) shade *= wave[col + bend];

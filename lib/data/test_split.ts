@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ConfigError } from '../errors';
 import { encodeRgbPng } from './png';
 import { formatCornellRects, generateScene, SYNTHETIC_DEFAULT_SEED, SYNTHETIC_VERSION, type SyntheticScene } from './synthetic';
+import { currentSyntheticConfig, syntheticFingerprint, type SyntheticConfig } from '../config/synthetic';
 import { encodeFloat32Tiff } from './tiff';
 
 /**
@@ -30,6 +31,8 @@ export interface SyntheticTestManifest {
   version: number;
   seedBase: number;
   count: number;
+  /** fingerprint of the generator configuration (lib/config/synthetic.ts) */
+  fingerprint?: string;
   created: string;
 }
 
@@ -50,10 +53,10 @@ export function testSceneName(k: number): { folder: string; number: number; id: 
   return { folder, number: k, id: `${folder}/pcd${String(k).padStart(4, '0')}` };
 }
 
-/** Test scene k (deterministic). */
-export function generateTestScene(k: number): SyntheticScene {
+/** Test scene k (deterministic) of the generator configuration (default: `GRASPLAB_SYNTHETIC`'s, as the training set). */
+export function generateTestScene(k: number, config: SyntheticConfig = currentSyntheticConfig().config): SyntheticScene {
   checkCount(k + 1);
-  return generateScene(SYNTHETIC_TEST_SEED_BASE + k, 0, 1);
+  return generateScene(SYNTHETIC_TEST_SEED_BASE + k, 0, 1, config);
 }
 
 function checkCount(count: number): void {
@@ -71,8 +74,8 @@ export function readTestManifest(dir: string): SyntheticTestManifest | undefined
   }
 }
 
-function current(m: SyntheticTestManifest | undefined): m is SyntheticTestManifest {
-  return !!m && m.version === SYNTHETIC_VERSION && m.seedBase === SYNTHETIC_TEST_SEED_BASE;
+function current(m: SyntheticTestManifest | undefined, config: SyntheticConfig = currentSyntheticConfig().config): m is SyntheticTestManifest {
+  return !!m && m.version === SYNTHETIC_VERSION && m.seedBase === SYNTHETIC_TEST_SEED_BASE && m.fingerprint === syntheticFingerprint(config);
 }
 
 function sceneBase(dir: string, k: number): string {
@@ -80,10 +83,10 @@ function sceneBase(dir: string, k: number): string {
   return path.join(dir, folder, `pcd${String(k).padStart(4, '0')}`);
 }
 
-/** True when `dir` holds at least the first `count` test scenes of the current generator. */
-export function isCompleteTestSplit(dir: string, count: number): boolean {
+/** True when `dir` holds at least the first `count` test scenes of the current generator (and configuration). */
+export function isCompleteTestSplit(dir: string, count: number, config: SyntheticConfig = currentSyntheticConfig().config): boolean {
   const m = readTestManifest(dir);
-  if (!current(m) || m.count < count) return false;
+  if (!current(m, config) || m.count < count) return false;
   for (let k = 0; k < count; k++) {
     const base = sceneBase(dir, k);
     if (!fs.existsSync(`${base}d.tiff`) || !fs.existsSync(`${base}cpos.txt`)) return false;
@@ -95,17 +98,22 @@ export function isCompleteTestSplit(dir: string, count: number): boolean {
  * Makes sure `dir` holds the first `count` test scenes: scenes already there (same generator version) are kept and
  * the split is extended; a split of another generator version is replaced. The manifest is written last.
  */
-export async function ensureSyntheticTestSplit(dir: string, count: number, opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<void> {
+export async function ensureSyntheticTestSplit(
+  dir: string,
+  count: number,
+  opts: { onProgress?: (done: number, total: number) => void; config?: SyntheticConfig } = {},
+): Promise<void> {
   checkCount(count);
-  if (isCompleteTestSplit(dir, count)) return;
+  const config = opts.config ?? currentSyntheticConfig().config;
+  if (isCompleteTestSplit(dir, count, config)) return;
   const m = readTestManifest(dir);
   let from = 0;
-  if (current(m)) from = Math.min(m.count, count);
+  if (current(m, config)) from = Math.min(m.count, count);
   else if (fs.existsSync(dir)) removeTestFiles(dir);
   fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(path.join(dir, TEST_MANIFEST), { force: true });
   for (let k = from; k < count; k++) {
-    const scene = generateTestScene(k);
+    const scene = generateTestScene(k, config);
     const base = sceneBase(dir, k);
     fs.mkdirSync(path.dirname(base), { recursive: true });
     await Promise.all([
@@ -120,7 +128,8 @@ export async function ensureSyntheticTestSplit(dir: string, count: number, opts:
     generator: TEST_GENERATOR,
     version: SYNTHETIC_VERSION,
     seedBase: SYNTHETIC_TEST_SEED_BASE,
-    count: Math.max(count, current(m) ? m.count : 0),
+    count: Math.max(count, current(m, config) ? m.count : 0),
+    fingerprint: syntheticFingerprint(config),
     created: new Date().toISOString(),
   };
   fs.writeFileSync(path.join(dir, TEST_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -141,5 +150,5 @@ function removeTestFiles(dir: string): void {
 
 /** A short description of the split for run records and model cards. */
 export function testSplitFingerprint(count: number): Record<string, unknown> {
-  return { split: 'synthetic-test', generatorVersion: SYNTHETIC_VERSION, seedBase: SYNTHETIC_TEST_SEED_BASE, images: count, trainSeed: SYNTHETIC_DEFAULT_SEED };
+  return { split: 'synthetic-test', generatorVersion: SYNTHETIC_VERSION, generator: syntheticFingerprint(currentSyntheticConfig().config), seedBase: SYNTHETIC_TEST_SEED_BASE, images: count, trainSeed: SYNTHETIC_DEFAULT_SEED };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../errors';
+import { TorchBatchNormalization } from './batch_norm';
 import { DilatedConv2D } from './dilated_conv';
 import { InitName, makeInitializer } from './init';
 
@@ -106,9 +107,12 @@ export function torchConvTranspose2d(x: ST, s: TorchConvTransposeSpec): ST {
   return tf.layers.cropping2D({ name: `${s.name}_crop`, cropping: [ch, cw] }).apply(y) as ST;
 }
 
-/** PyTorch `BatchNorm2d` (eps 1e-5, momentum 0.1 ⇔ Keras momentum 0.9). Weights gamma, beta, moving mean/var. */
+/**
+ * PyTorch `BatchNorm2d` (eps 1e-5, momentum 0.1 ⇔ Keras momentum 0.9). Weights gamma, beta, moving mean/var.
+ * tfjs's BatchNormalization with a fused training-mode gradient (batch_norm.ts).
+ */
 export function torchBatchNorm(x: ST, name: string): ST {
-  return tf.layers.batchNormalization({ name, axis: -1, epsilon: 1e-5, momentum: 0.9 }).apply(x) as ST;
+  return new TorchBatchNormalization({ name, axis: -1, epsilon: 1e-5, momentum: 0.9 }).apply(x) as ST;
 }
 
 export function relu(x: ST, name: string): ST {

@@ -179,8 +179,9 @@ export function intervalChart(points: IntervalPoint[], opts: { title?: string; x
 }
 
 /** A histogram per named value list. */
-export function histogram(values: Record<string, number[]>, opts: { title?: string; xTitle?: string; nbins?: number } = {}): void {
-  const traces = Object.entries(values).map(([name, x]) => ({ type: 'histogram', name, x, nbinsx: opts.nbins ?? 30, opacity: 0.75 }));
+export function histogram(values: Record<string, number[]>, opts: { title?: string; xTitle?: string; nbins?: number; normalise?: boolean } = {}): void {
+  // normalise: each series as a share of its own count, so sets of different sizes compare
+  const traces = Object.entries(values).map(([name, x]) => ({ type: 'histogram', name, x, nbinsx: opts.nbins ?? 30, opacity: 0.75, ...(opts.normalise ? { histnorm: 'probability' } : {}) }));
   plot(traces, { barmode: 'overlay', title: opts.title ? { text: opts.title } : undefined, xaxis: { title: { text: opts.xTitle ?? '' } } });
 }
 

@@ -19,6 +19,7 @@ import {
 import { graspFromRect, rectCenter } from '../../lib/data/grasp_rect';
 import { imageStats } from '../../lib/data/image';
 import { PROJECT_ROOT } from '../../lib/config/paths';
+import { SYNTHETIC_PRESETS } from '../../lib/config/synthetic';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-synth-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -40,11 +41,11 @@ test('scenes are deterministic for a seed, independent of each other, and differ
   assert.notDeepEqual(generateScene(5, 4, 40).grasps, a.grasps);
 });
 
-test('scenes look like a Kinect view of a table with graspable objects', () => {
+test('v1 preset (overhead camera, basic objects, geometric labels): scenes look like a Kinect view of a table with graspable objects', () => {
   const shapes = new Set<string>();
   let multi = 0;
   for (let i = 0; i < 12; i++) {
-    const s = generateScene(11, i, 240);
+    const s = generateScene(11, i, 240, SYNTHETIC_PRESETS.v1);
     assert.deepEqual([s.depth.height, s.depth.width], [480, 640]);
     const st = imageStats(s.depth);
     // metres: camera 0.6–0.8 m above the table, maybe the floor beyond it
@@ -110,7 +111,7 @@ test('scripts/make-data.ts writes a set and --if-missing skips a complete one', 
   const dir = path.join(tmp, 'script');
   const run = (...args: string[]) =>
     execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'make-data.ts'), ...args], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  assert.match(run('--out', dir, '--count', '2', '--seed', '9'), /wrote 2 synthetic scenes \(seed 9\)/);
+  assert.match(run('--out', dir, '--count', '2', '--seed', '9'), /wrote 2 synthetic scenes \(seed 9, generator cornell\)/);
   assert.equal(readSyntheticManifest(dir)?.seed, 9);
   assert.match(run('--out', dir, '--count', '2', '--seed', '9', '--if-missing'), /nothing to do/);
   assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'make-data.ts'), '--count', 'x'], { cwd: PROJECT_ROOT, stdio: 'pipe' }), /expects an integer/);
