@@ -203,12 +203,18 @@ export interface ExperimentSpec {
   /** run folder (default `<results>/runs/<name>`): the evidence runs keep theirs under results/reference/runs */
   runDir?: string;
   onProgress?: ProgressCallback | null;
+  /**
+   * more image sets scored after every epoch beside validation, e.g. `{ real: <real Cornell samples> }`: recorded in the
+   * epoch history as `realAccuracy`/`realCorrect`/`realTotal` (a learning curve on those images), never used to choose
+   * the checkpoint, and not part of the run's config
+   */
+  monitor?: Record<string, readonly Sample[]>;
 }
 
 /** What a run gives a notebook. */
 export interface ExperimentResult {
   name: string;
-  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress' | 'runDir'>;
+  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress' | 'runDir' | 'monitor'>;
   /** the trained model as built (may have aux/feature outputs), with the best validation weights loaded */
   trainModel: tf.LayersModel;
   /** the inference model: main output only `[B,S,S,4]`, sharing weights with `trainModel` */
@@ -234,7 +240,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const seed = spec.seed ?? wb.seed;
   const trainModel = buildModel({ seed, ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize });
   const batchSize = spec.batchSize ?? wb.profile.batchSize;
-  const { teacher, onProgress, runDir, resume, exactName, resumeHint, ...recorded } = spec;
+  const { teacher, onProgress, runDir, monitor, resume, exactName, resumeHint, ...recorded } = spec;
   // the folder: the name as given (CLI --run-name, an explicit runDir), else the name plus the configuration's key
   const folder = exactName || runDir ? spec.name : keyedRunName(spec.name, runConfig(wb, spec, seed, batchSize));
   const result = await fit({
@@ -252,7 +258,15 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     kd: spec.kd,
     forward: wb.forward.predictor,
     preciseBn: { batches: spec.preciseBnBatches ?? wb.profile.preciseBnBatches },
-    validate: (m) => scoreModel(m, wb.valSamples),
+    validate: async (m) => {
+      const val = await scoreModel(m, wb.valSamples);
+      const monitored: Record<string, number> = {};
+      for (const [key, samples] of Object.entries(monitor ?? {})) {
+        const r = await scoreModel(m, samples);
+        Object.assign(monitored, { [`${key}Accuracy`]: r.accuracy, [`${key}Correct`]: r.correct, [`${key}Total`]: r.total });
+      }
+      return { ...val, ...monitored };
+    },
     restoreBest: true,
     runDir,
     // what a resume must match (the key above covers more; this stays as runs saved so far recorded it)

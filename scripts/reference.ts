@@ -26,6 +26,7 @@ import { currentDataset, PROJECT_ROOT } from '../lib/config/paths';
 import { currentProfile, type Profile } from '../lib/config/profiles';
 import { ensureSyntheticTestSplit, syntheticTestDir } from '../lib/data/test_split';
 import { GrasplabError } from '../lib/errors';
+import { loadRealImages, NO_REAL_DATA_MESSAGE, realCornellDir } from '../lib/eval/real';
 import { ensureSyntheticData, openWorkbench } from '../lib/experiment';
 import { estimateBudget, FALLBACK_TIMINGS, measureTimings, type Timings } from '../lib/reference/budget';
 import { buildClaims, buildDetails, readClaims, writeClaims } from '../lib/reference/claims';
@@ -144,7 +145,11 @@ async function runCommand(args: string[], plan: ReferencePlan, profile: Profile)
 
 async function workerContext(plan: ReferencePlan) {
   const wb = await openWorkbench({ log: (m) => console.log(m), trainCacheBytes: WORKER_CACHE_BYTES });
-  return { wb, plan, log: (m: string) => console.log(m), onProgress: consoleProgress({ intervalSec: 60 }), latencyRuns: 20 };
+  // real Cornell images (GRASPLAB_REAL_DIR, else ../shared's) scored after every epoch: the sim-to-real learning curve
+  const realDir = realCornellDir();
+  const real = realDir ? (await loadRealImages(realDir.dir)).samples : undefined;
+  console.log(real ? `real-image curve on ${real.length} images of ${realDir!.dir}` : NO_REAL_DATA_MESSAGE);
+  return { wb, plan, real, log: (m: string) => console.log(m), onProgress: consoleProgress({ intervalSec: 60 }), latencyRuns: 20 };
 }
 
 async function workerCommand(args: string[], plan: ReferencePlan): Promise<number> {

@@ -26,7 +26,7 @@ export interface ReferenceRun {
   kind: RunKind;
   seed: number;
   /** what `runExperiment` gets (without the teacher model, which the worker loads from `teacher`'s best checkpoint) */
-  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress' | 'runDir'>;
+  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress' | 'runDir' | 'monitor'>;
   /** runs that must finish first (the KD teacher; the run a 'compress' job exports) */
   after: string[];
   /** epochs of the run (resolved from the profile; 1 for 'compress') */

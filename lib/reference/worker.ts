@@ -12,6 +12,7 @@ import { buildModel, inferenceModel } from '../models/registry';
 import { loadWeightsInto, readJson, readModelMetadata, writeJsonAtomic } from '../train/checkpoint';
 import { BEST_DIR, LAST_DIR, RUN_JSON, type BestRecord } from '../train/loop';
 import type { ProgressCallback } from '../train/progress';
+import type { Sample } from '../types';
 import { COMPRESSION_FORMATS, type ReferencePlan, type ReferenceRun, type VerdictSource } from './plan';
 import { recordStart } from './provenance';
 import { EXPORTS_JSON, isDone, PID_FILE, referenceRunDir, resumeSnapshotDir, verdictFile } from './store';
@@ -24,6 +25,8 @@ export interface JobContext {
   onProgress?: ProgressCallback | null;
   /** forward-latency repetitions of the compress job (default 20 after 3 warm-up calls) */
   latencyRuns?: number;
+  /** real images scored after every epoch beside validation (history's `real*` fields; never chooses a checkpoint) */
+  real?: readonly Sample[];
 }
 
 /** A verdict file: one model's per-image test verdicts, what the claims are computed from. */
@@ -120,7 +123,7 @@ async function trainJob(run: ReferenceRun, ctx: JobContext): Promise<void> {
     const teacher = teacherRun ? loadCheckpoint(teacherRun, path.join(referenceRunDir(teacherRun.id), BEST_DIR), wb.profile.inputSize) : undefined;
     ctx.log(`${run.id}: training ${run.imagesSeen} images (${run.epochs} epochs)${teacher ? ` with teacher ${teacherRun!.id}` : ''}`);
     try {
-      const res = await runExperiment(wb, { ...run.spec, teacher, runDir: dir, onProgress: ctx.onProgress ?? null });
+      const res = await runExperiment(wb, { ...run.spec, teacher, runDir: dir, onProgress: ctx.onProgress ?? null, monitor: ctx.real ? { real: ctx.real } : undefined });
       if (!res.test) throw new ConfigError(`${run.id}: the workbench has no test split (the evidence runs need the synthetic dataset)`);
       score = res.test;
       res.trainModel.dispose();

@@ -58,7 +58,9 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   assert.deepEqual(plan.seeds, [1, 2]);
   const wb = await openWorkbench({ log: quiet });
   assert.equal(wb.split.test.length, profile.testImages);
-  const context = async () => ({ wb, plan, log: quiet, latencyRuns: 2 });
+  // a monitored image set (stands in for the real Cornell images the worker scores after every epoch)
+  const monitored = wb.valSamples.slice(0, 2);
+  const context = async () => ({ wb, plan, log: quiet, latencyRuns: 2, real: monitored });
 
   // ---- part of the plan: C1's runs only
   const c1 = ['ggcnn-s1', 'ggcnn-s2', 'pspnet-s1', 'pspnet-s2'];
@@ -81,6 +83,8 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   // finished runs keep best/ and their verdicts, not the resume point
   assert.ok(fs.existsSync(path.join(referenceRunDir('ggcnn-s1'), 'best', 'model.json')));
   assert.ok(!fs.existsSync(path.join(referenceRunDir('ggcnn-s1'), 'last')));
+  const history = JSON.parse(fs.readFileSync(path.join(referenceRunDir('ggcnn-s1'), 'run.json'), 'utf8')).history as { val: Record<string, number> }[];
+  assert.ok(history.length > 0 && history.every((h) => h.val.realTotal === monitored.length && h.val.realCorrect <= monitored.length), 'every epoch records the monitored images\' score');
   const v = readVerdictFile('ggcnn-s1')!;
   assert.equal(v.success.length, profile.testImages);
   assert.deepEqual(v.ids, wb.split.test.map((e) => e.id));

@@ -37,7 +37,7 @@ test('the CPU estimate adds training steps, validation, precise BN and test scor
   const est = estimateBudget(plan, p, FALLBACK_TIMINGS, 200);
   const ggcnn = est.runs.find((r) => r.id === 'ggcnn-s1')!;
   const t = FALLBACK_TIMINGS.kinds.ggcnn!;
-  assert.equal(ggcnn.trainSeconds, (3200 / 8) * t.trainStepSeconds);
+  assert.equal(ggcnn.trainSeconds, (p.epochs * p.batchesPerEpoch) * t.trainStepSeconds);
   assert.equal(ggcnn.evalSeconds, p.epochs * 200 * t.evalImageSeconds + p.testImages * t.evalImageSeconds);
   assert.ok(Math.abs(est.cpuSeconds - est.runs.reduce((s, r) => s + r.trainSeconds + r.evalSeconds, 0)) < 1e-6);
   // a twice faster step halves the training part and nothing else
