@@ -9,7 +9,7 @@ import { openDataset } from './data/dataset';
 import { BatchLoader } from './data/loader';
 import { splitEntries } from './data/split';
 import { ensureSyntheticTestSplit, syntheticTestDir } from './data/test_split';
-import { ConfigError, GrasplabError } from './errors';
+import { ConfigError, GrasplabError, TrainingInterruptedError } from './errors';
 import { jacquardOutputLines } from './eval/jacquard_output';
 import { evaluateModel } from './eval/metric';
 import { openWorkbench, runExperiment } from './experiment';
@@ -26,7 +26,10 @@ import { importTorchModel } from './export/import_model';
 import { writeMapsNpy } from './export/maps_file';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
 import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
-import { BEST_DIR, runDirFor } from './train/loop';
+import { profileFromFlag } from './config/profiles';
+import { exitCodeFor, resumeCommandHint } from './train/interrupt';
+import { BEST_DIR } from './train/loop';
+import { checkRunName } from './train/run_dir';
 import { consoleProgress } from './train/progress';
 
 /**
@@ -49,8 +52,8 @@ const USAGE: Record<string, string> = {
   train: `grasplab train --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult 0.25] [--aux-weight 0.4]
                [--profile smoke|cpu|paper] [--epochs N] [--batch-size B] [--run-name NAME] [--seed S] [--fresh]
     Trains like the notebooks (lib/experiment) on the dataset named by GRASPLAB_DATASET / GRASPLAB_DATA_DIR
-    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json); an interrupted run
-    resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
+    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json; default NAME:
+    cli-<model>-<profile>-s<seed>-<config key>); an interrupted run (Ctrl-C: exit 130) resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
     GRASPLAB_PROFILE, default cpu).`,
   eval: `grasplab eval --model-dir DIR|MODEL.onnx [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
                [--batch-size 4] [--split-seed 1] [--limit N]
@@ -112,6 +115,10 @@ export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> 
         return 2;
     }
   } catch (e) {
+    if (e instanceof TrainingInterruptedError) {
+      io.err(`grasplab ${cmd}: ${e.message}\n${resumeCommandHint(argv)}`);
+      return exitCodeFor(e.signal);
+    }
     if (e instanceof GrasplabError) {
       io.err(`grasplab ${cmd}: ${e.name}: ${e.message}`);
       return 1;
@@ -324,7 +331,7 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   });
   const name = requireOpt(values.model, 'model', 'train') as ModelName;
   if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
-  const profile = values.profile ? currentProfile({ GRASPLAB_PROFILE: values.profile }) : currentProfile();
+  const profile = values.profile ? profileFromFlag(values.profile) : currentProfile();
   const seed = numberOpt(values.seed, 'seed', profile.seeds[0], { int: true });
   const auxWeight = values['aux-weight'] === undefined ? undefined : numberOpt(values['aux-weight'], 'aux-weight', 0.4, { min: 0 });
   const modelCfg: ModelConfig = { name };
@@ -338,9 +345,8 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   const batchSize = numberOpt(values['batch-size'], 'batch-size', profile.batchSize, { int: true, min: 1 });
   const epochs = numberOpt(values.epochs, 'epochs', profile.epochs, { int: true, min: 1 });
   const pspTag = name === 'pspnet' ? `-r${modelCfg.resnetDepth}-w${modelCfg.widthMultiplier}${modelCfg.aux ? `-aux${auxWeight}` : ''}` : '';
-  const runName = values['run-name'] ?? `cli-${name}${pspTag}-${profile.name}-s${seed}`;
-  const runDir = runDirFor(runName);
-  if (values.fresh) fs.rmSync(runDir, { recursive: true, force: true });
+  // --run-name is the folder name itself; the default name gets the run's key (lib/train/run_key.ts) appended
+  const runName = values['run-name'] !== undefined ? checkRunName(values['run-name'], '--run-name') : `cli-${name}${pspTag}-${profile.name}-s${seed}`;
 
   await selectBackend({ quiet: true });
   return withProfile(values.profile, async () => {
@@ -349,6 +355,9 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
     io.err(`grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), profile ${profile.name}, backend ${tf.getBackend()}`);
     const res = await runExperiment(wb, {
       name: runName,
+      exactName: values['run-name'] !== undefined,
+      resume: !values.fresh,
+      resumeHint: 'Add --fresh to start this run over (its checkpoints are deleted), or choose another --run-name.',
       model: modelCfg,
       seed,
       auxWeight,

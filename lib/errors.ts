@@ -52,6 +52,36 @@ export class BackendCapabilityError extends GrasplabError {}
 /** Training diverged (NaN/Inf loss). */
 export class TrainingDivergedError extends GrasplabError {}
 
+/** A deletion was asked for outside the folder it must stay in (e.g. a run name of `..`); nothing was deleted. */
+export class UnsafeDeleteError extends GrasplabError {}
+
+/** Another process (or another fit in this one) is writing the same run folder. */
+export class RunInUseError extends GrasplabError {}
+
+/** A run folder holds a run of another configuration than the one asked for; `changes` names what differs. */
+export class RunConfigChangedError extends ConfigError {
+  constructor(
+    readonly runDir: string,
+    readonly changes: { key: string; was: unknown; now: unknown }[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Training was stopped by SIGINT/SIGTERM; its progress up to `step` is saved and the run resumes from there. */
+export class TrainingInterruptedError extends GrasplabError {
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    readonly runDir: string,
+    readonly epoch: number,
+    readonly step: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A model holds layers (or layer settings) that an exporter cannot express; `layers` lists each with the reason. */
 export class UnsupportedLayerError extends GrasplabError {
   constructor(

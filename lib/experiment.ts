@@ -2,9 +2,10 @@
  * The workbook's experiment glue: what every notebook and the CLI do before and around training, in one place so a
  * notebook only wires, displays and asserts. Data → split → loaders → model → fit (validated, checkpointed) → metrics.
  */
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendReport } from './backend/setup';
-import { currentDataset, type DatasetChoice } from './config/paths';
+import { currentDataset, PROJECT_ROOT, type DatasetChoice } from './config/paths';
 import { currentProfile, type Profile } from './config/profiles';
 import { openDataset, type DatasetEntry, type GraspDataset } from './data/dataset';
 import { BatchLoader, RawSampleCache } from './data/loader';
@@ -22,6 +23,7 @@ import { defaultForwardEngine, type ForwardEngine } from './export/forward_engin
 import { depthBatch } from './models/predictor';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
 import { fit, type FitResult } from './train/loop';
+import { keyedRunName } from './train/run_key';
 import type { EpochRecord, ProgressCallback } from './train/progress';
 import type { KdStepOptions } from './train/step';
 import type { Grasp, GraspMaps, Sample } from './types';
@@ -171,8 +173,17 @@ export async function ensureSyntheticData(dir: string, count: number, log: (msg:
 
 /** One training run: a model config plus how to train it. */
 export interface ExperimentSpec {
-  /** run name → `results/runs/<name>/` */
+  /**
+   * readable run name: the run's folder is `results/runs/<name>-<key>`, the key a short hash of everything that
+   * defines the run (lib/train/run_key.ts), so another profile, seed, dataset or setting is another run
+   */
   name: string;
+  /** use `name` itself as the folder (the CLI's `--run-name`); a run there with other settings is then refused */
+  exactName?: boolean;
+  /** false: start the run over, deleting its checkpoints (default true: reload a finished run, resume an interrupted one) */
+  resume?: boolean;
+  /** what the user should do when an `exactName` run holds other settings (default: a notebook user's options) */
+  resumeHint?: string;
   model: ModelConfig;
   /** seed of weight init and data order (default: the workbench seed) */
   seed?: number;
@@ -229,9 +240,11 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const seed = spec.seed ?? wb.seed;
   const trainModel = buildModel({ seed, ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize });
   const batchSize = spec.batchSize ?? wb.profile.batchSize;
-  const { teacher, onProgress, runDir, monitor, ...recorded } = spec;
+  const { teacher, onProgress, runDir, monitor, resume, exactName, resumeHint, ...recorded } = spec;
+  // the folder: the name as given (CLI --run-name, an explicit runDir), else the name plus the configuration's key
+  const folder = exactName || runDir ? spec.name : keyedRunName(spec.name, runConfig(wb, spec, seed, batchSize));
   const result = await fit({
-    name: spec.name,
+    name: folder,
     model: trainModel,
     // a loader per epoch, seeded by (seed, epoch): a resumed run sees the batches an uninterrupted one would; all share
     // the workbench's cache of decoded files
@@ -256,7 +269,10 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     },
     restoreBest: true,
     runDir,
+    // what a resume must match (the key above covers more; this stays as runs saved so far recorded it)
     config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, ...(wb.choice.synthetic ? { syntheticSet: wb.choice.synthetic.name } : {}), valImages: wb.valSamples.length },
+    resume,
+    resumeHint: resumeHint ?? NOTEBOOK_RESUME_HINT,
     onProgress,
   });
   const model = trainModel.outputs.length > 1 ? inferenceModel(trainModel) : trainModel;
@@ -267,7 +283,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     ? await scoreTestSplit(result.runDir, { best: result.best, samples: testSamples, fingerprint: testFingerprint(wb), score: (s) => scoreModel(model, s) })
     : undefined;
   return {
-    name: spec.name,
+    name: folder,
     spec: { ...recorded, seed },
     trainModel,
     model,
@@ -280,6 +296,45 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     runDir: result.runDir,
     fit: result,
   };
+}
+
+/**
+ * What to do when a run folder holds a run of other settings that its key does not cover (in practice: the code that
+ * builds or trains the model changed since the run was saved).
+ */
+const NOTEBOOK_RESUME_HINT =
+  'The code that builds or trains this model has probably changed since. In a notebook: delete that folder and rerun the cell ' +
+  '(or run `npm run reproduce`, which starts every run fresh).';
+
+/**
+ * Everything that defines a run of `runExperiment`, hashed into its folder name's key: profile, dataset (kind and
+ * folder), split, the model and training settings as resolved (epochs included), seed, and the KD teacher's weights.
+ */
+export function runConfig(wb: Workbench, spec: ExperimentSpec, seed: number, batchSize: number): Record<string, unknown> {
+  return {
+    profile: wb.profile.name,
+    dataset: wb.choice.kind,
+    dataDir: projectRelative(wb.choice.dir),
+    syntheticSet: wb.choice.synthetic?.name ?? null,
+    split: { seed: wb.seed, train: wb.split.train.length, val: wb.valSamples.length },
+    model: { ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize },
+    seed,
+    batchSize,
+    epochs: spec.epochs ?? wb.profile.epochs,
+    batchesPerEpoch: spec.batchesPerEpoch ?? wb.profile.batchesPerEpoch,
+    lr: spec.lr ?? 1e-3,
+    lossKind: spec.lossKind ?? 'mse',
+    auxWeight: spec.auxWeight ?? null,
+    kd: spec.teacher ? (spec.kd ?? null) : null,
+    teacher: spec.teacher ? { params: spec.teacher.countParams(), weightSum: Number(weightChecksum(spec.teacher).toPrecision(6)) } : null,
+    preciseBnBatches: spec.preciseBnBatches ?? wb.profile.preciseBnBatches,
+  };
+}
+
+/** `p` relative to the project root when inside it (so run keys survive moving the checkout), else absolute. */
+function projectRelative(p: string): string {
+  const rel = path.relative(PROJECT_ROOT, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
 }
 
 /**

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../lib/config/paths';
+import { removeInside } from '../lib/config/safe_remove';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
@@ -63,7 +64,7 @@ if (smoke) {
 // GRASPLAB_WASM_THREADS yourself to choose (empty = single-threaded).
 if (!smoke && env.GRASPLAB_WASM_THREADS === undefined && os.cpus().length >= 2) env.GRASPLAB_WASM_THREADS = String(Math.min(4, os.cpus().length));
 fs.mkdirSync(htmlDir, { recursive: true });
-if (fresh) fs.rmSync(path.join(htmlDir, 'runs'), { recursive: true, force: true });
+if (fresh) removeInside(htmlDir, path.join(htmlDir, 'runs'));
 
 console.log(
   `[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, wasm threads ${env.GRASPLAB_WASM_THREADS || 1}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`,

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/setup';
 import { resultsDir } from '../lib/config/paths';
+import { removeInside } from '../lib/config/safe_remove';
 import { generateScene } from '../lib/data/synthetic';
 import { writeDepthTiff } from '../lib/data/tiff';
 import { saveOnnx } from '../lib/export/onnx';
@@ -38,11 +39,19 @@ export async function makeExample(outDir: string, opts: ExampleOptions = {}): Pr
   const { model, note, owned } = await chooseModel(opts);
   try {
     const exportable = model.outputs.length > 1 ? inferenceModel(model) : model;
-    fs.rmSync(path.join(outDir, 'model'), { recursive: true, force: true });
-    await exportModel(exportable, path.join(outDir, 'model'), { format: opts.format ?? 'float16', source: { note } });
-    // float16 weights like the tfjs example, so both engines run the same weights
-    fs.rmSync(path.join(outDir, 'model.onnx'), { force: true });
-    saveOnnx(exportable, path.join(outDir, 'model.onnx'), { weights: (opts.format ?? 'float16') === 'float16' ? 'float16' : 'float32', source: { note } });
+    removeInside(outDir, path.join(outDir, 'model'));
+    const format = opts.format ?? 'float16';
+    await exportModel(exportable, path.join(outDir, 'model'), { format, source: { note } });
+    // both engines run the same weights: float16 like the tfjs example; for a uint8/uint16 example, the weights as the
+    // tfjs export dequantises them (read back from it), in float32
+    removeInside(outDir, path.join(outDir, 'model.onnx'));
+    const quantised = format === 'uint8' || format === 'uint16';
+    const onnxSource = quantised ? await loadModelFromDir(path.join(outDir, 'model')) : exportable;
+    try {
+      saveOnnx(onnxSource, path.join(outDir, 'model.onnx'), { weights: format === 'float16' ? 'float16' : 'float32', source: { note } });
+    } finally {
+      if (onnxSource !== exportable) onnxSource.dispose();
+    }
     await writeDepthTiff(path.join(outDir, 'depth.tiff'), opts.depth ?? exampleScene());
     return { note };
   } finally {

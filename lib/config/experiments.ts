@@ -4,7 +4,8 @@ import type { Profile } from './profiles';
 /**
  * The workbook's named runs, shared by the notebooks that train them and those that reuse them (03 reuses 02's
  * GG-CNN, 06 exports 02's and 05's models). A run is trained once per results folder and reloaded afterwards
- * (`results/runs/<name>`; a changed config is refused rather than silently mixed).
+ * (`results/runs/<name>-<key>`, the key a hash of the run's configuration: another profile, seed or dataset is another
+ * run; see lib/train/run_key.ts).
  */
 export const experiments = {
   /** notebook 02: the baseline */

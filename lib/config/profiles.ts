@@ -130,3 +130,14 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   }
   return { ...profile, seeds };
 }
+
+/**
+ * The profile named by a command-line flag (`--profile NAME`): like `currentProfile`, but a bad name is reported
+ * against the flag, not against GRASPLAB_PROFILE.
+ */
+export function profileFromFlag(name: string, flag = '--profile'): Profile {
+  if (!(name.trim() in PROFILES)) {
+    throw new ConfigError(`${flag} ${name}: not a profile; use one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  return currentProfile({ GRASPLAB_PROFILE: name });
+}

@@ -5,6 +5,8 @@ import { DataFormatError } from '../errors';
 import { readDepthTiff } from './tiff';
 import { readPcdDepth } from './pcd';
 import { isMissing } from './image';
+import { checkDepthFrame, checkDepthRange, checkGraspsInImage } from './depth_check';
+import type { DatasetKind } from '../config/paths';
 import { pyRound } from '../py_math';
 
 /**
@@ -63,7 +65,8 @@ export function listCornell(dir: string): CornellListing[] {
  * Parses a Cornell rectangle file: 4 lines `x y` per rectangle (p0→p1 the jaw opening), converted as ggcnn
  * `load_from_cornell_file` does to integer corners `[row, col] = [round(y), round(x)]` (Python's round, ties to even:
  * `pyRound`), which is what ggcnn's crop centre, targets and IoU are computed from. A rectangle with a NaN coordinate
- * is skipped and reported through `warn` (real case: `01/pcd0165cpos.txt`); any other malformed line is an error.
+ * is skipped and reported through `warn`, as ggcnn skips it (real case: `01/pcd0165cpos.txt`); any other malformed
+ * line is an error, including an infinite coordinate (`Infinity`, `1e400`), on which ggcnn's `int(round(...))` crashes.
  */
 export function parseCornellGrasps(text: string, file: string, warn: (msg: string) => void = () => {}): GraspRectPoints[] {
   const lines = text
@@ -90,6 +93,8 @@ export function parseCornellGrasps(text: string, file: string, warn: (msg: strin
         if (Number.isNaN(v)) {
           if (/^[+-]?nan$/i.test(s)) nan = true;
           else throw new DataFormatError(file, `line ${no}: "${s}" is not a number`);
+        } else if (!Number.isFinite(v)) {
+          throw new DataFormatError(file, `line ${no}: "${s}" is not a finite coordinate`);
         }
       }
       pts.push([pyRound(y), pyRound(x)]);
@@ -132,8 +137,16 @@ export async function readCornellDepth(files: CornellFiles): Promise<{ depth: Im
   return { depth, file };
 }
 
-/** Loads one Cornell-format sample (depth as stored: holes are filled later by `preprocess`). */
-export async function loadCornellSample(entry: CornellListing, warn?: (msg: string) => void): Promise<RawSample> {
-  const [grasps, { depth }] = await Promise.all([readCornellGrasps(entry.files.cpos, warn), readCornellDepth(entry.files)]);
+/**
+ * Loads one Cornell-format sample (depth as stored: holes are filled later by `preprocess`), checking that the depth
+ * is in metres, that the rectangles lie on it and, for `kind` 'cornell', that it is Cornell's 480x640 frame. A sample
+ * without rectangles is returned with a warning: loaders skip it (it can neither be trained on nor scored).
+ */
+export async function loadCornellSample(entry: CornellListing, warn: (msg: string) => void = () => {}, kind: DatasetKind = 'cornell'): Promise<RawSample> {
+  const [grasps, { depth, file }] = await Promise.all([readCornellGrasps(entry.files.cpos, warn), readCornellDepth(entry.files)]);
+  checkDepthFrame(depth, file, kind);
+  checkDepthRange(depth, file);
+  checkGraspsInImage(grasps, depth, entry.files.cpos);
+  if (grasps.length === 0) warn(`${entry.files.cpos}: no grasp rectangles; this sample is skipped in training and evaluation`);
   return { id: entry.id, objectId: entry.objectId, depth, grasps };
 }

@@ -31,8 +31,8 @@ export interface GraspDataset {
 
 export interface OpenDatasetOptions {
   /**
-   * Receives non-fatal problems (e.g. a rectangle with NaN coordinates skipped, naming the file). Default:
-   * `console.warn`, once per file, so an endless loader does not repeat it every epoch.
+   * Receives non-fatal problems (e.g. a rectangle with NaN coordinates skipped, a sample without grasps, naming the
+   * file), each once, so an endless loader does not repeat it every epoch. Default: `console.warn`.
    */
   onWarning?: (msg: string) => void;
 }
@@ -44,7 +44,7 @@ export interface OpenDatasetOptions {
  * @example const ds = await openDataset(currentDataset()); const raw = await ds.load(ds.entries[0]);
  */
 export async function openDataset(choice: DatasetChoice, opts: OpenDatasetOptions = {}): Promise<GraspDataset> {
-  const warn = opts.onWarning ?? oncePerMessage((m) => console.warn(`warning: ${m}`));
+  const warn = oncePerMessage(opts.onWarning ?? ((m) => console.warn(`warning: ${m}`)));
   switch (choice.kind) {
     case 'cornell':
     case 'synthetic': {
@@ -55,7 +55,7 @@ export async function openDataset(choice: DatasetChoice, opts: OpenDatasetOption
     case 'jacquard': {
       const listing = listJacquard(choice.dir);
       if (listing.length === 0) throw notFound(choice, JACQUARD_PATTERN);
-      return new JacquardDataset(choice.dir, listing);
+      return new JacquardDataset(choice.dir, listing, warn);
     }
     default: {
       const never: never = choice.kind;
@@ -117,7 +117,7 @@ class CornellFormatDataset extends ListedDataset<CornellListing> {
     super(kind, dir, listing);
   }
   async load(entry: DatasetEntry): Promise<RawSample> {
-    return loadCornellSample(this.listing(entry), this.warn);
+    return loadCornellSample(this.listing(entry), this.warn, this.kind);
   }
   async loadRgb(entry: DatasetEntry): Promise<RgbImage> {
     return readRgbPng(this.listing(entry).files.rgb);
@@ -132,11 +132,15 @@ class CornellFormatDataset extends ListedDataset<CornellListing> {
 }
 
 class JacquardDataset extends ListedDataset<JacquardListing> {
-  constructor(dir: string, listing: JacquardListing[]) {
+  constructor(
+    dir: string,
+    listing: JacquardListing[],
+    private readonly warn: (msg: string) => void,
+  ) {
     super('jacquard', dir, listing);
   }
   async load(entry: DatasetEntry): Promise<RawSample> {
-    return loadJacquardSample(this.listing(entry));
+    return loadJacquardSample(this.listing(entry), this.warn);
   }
   async loadRgb(entry: DatasetEntry): Promise<RgbImage> {
     return readRgbPng(this.listing(entry).files.rgb);

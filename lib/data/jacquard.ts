@@ -5,6 +5,7 @@ import { DataFormatError } from '../errors';
 import { readDepthTiff } from './tiff';
 import { rectFromGrasp } from './grasp_rect';
 import { isMissing } from './image';
+import { checkDepthFrame, checkDepthRange, checkGraspsInImage } from './depth_check';
 
 /**
  * Jacquard on disk: `<dir>/<object hash>/<n>_<hash>_grasps.txt`, `…_perfect_depth.tiff` (float32 metres,
@@ -61,10 +62,12 @@ export function parseJacquardGrasps(text: string, file: string): GraspRectPoints
     const line = raw.trim();
     if (line === '') return;
     const parts = line.split(';');
-    const v = parts.map(Number);
-    if (parts.length !== 5 || v.some((x) => !Number.isFinite(x))) {
+    const v = parts.map((t) => (t.trim() === '' ? NaN : Number(t)));
+    if (parts.length !== 5 || v.some((x) => Number.isNaN(x))) {
       throw new DataFormatError(file, `line ${i + 1}: expected "x;y;theta;opening;jaw" (5 numbers), found "${line.slice(0, 60)}"`);
     }
+    const inf = v.findIndex((x) => !Number.isFinite(x));
+    if (inf >= 0) throw new DataFormatError(file, `line ${i + 1}: "${parts[inf].trim()}" (${['x', 'y', 'theta', 'opening', 'jaw'][inf]}) is not a finite number`);
     const [x, y, theta, opening, jaw] = v;
     rects.push(rectFromGrasp({ center: [y, x], angle: (-theta / 180) * Math.PI, length: opening, width: jaw }));
   });
@@ -81,9 +84,17 @@ export async function readJacquardGrasps(file: string): Promise<GraspRectPoints[
   return parseJacquardGrasps(text, file);
 }
 
-/** Loads one Jacquard sample at full resolution; `preprocess` with `crop: 'whole'` resizes it to the output size. */
-export async function loadJacquardSample(entry: JacquardListing): Promise<RawSample> {
+/**
+ * Loads one Jacquard sample at full resolution (`preprocess` with `crop: 'whole'` resizes it to the output size),
+ * checking Jacquard's 1024x1024 frame, metres and that the grasps lie on the image. A sample without grasps is
+ * returned with a warning: loaders skip it.
+ */
+export async function loadJacquardSample(entry: JacquardListing, warn: (msg: string) => void = () => {}): Promise<RawSample> {
   const [grasps, depth] = await Promise.all([readJacquardGrasps(entry.files.grasps), readDepthTiff(entry.files.depth)]);
   if (depth.data.every(isMissing)) throw new DataFormatError(entry.files.depth, 'depth image has no valid pixel (all 0 or NaN)');
+  checkDepthFrame(depth, entry.files.depth, 'jacquard');
+  checkDepthRange(depth, entry.files.depth);
+  checkGraspsInImage(grasps, depth, entry.files.grasps);
+  if (grasps.length === 0) warn(`${entry.files.grasps}: no grasps; this sample is skipped in training and evaluation`);
   return { id: entry.id, objectId: entry.objectId, depth, grasps };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraspMaps, MAP_CHANNELS, RawSample, Sample } from '../types';
-import { ConfigError } from '../errors';
+import { ConfigError, DatasetNotFoundError } from '../errors';
 import { DatasetEntry, GraspDataset } from './dataset';
 import { defaultCrop, inpaintSample, preprocess, PreprocessOptions } from './preprocess';
 import { drawTargets } from './targets';
@@ -104,26 +104,57 @@ export class BatchLoader {
     return this.passes;
   }
 
-  /** Next `batchSize` samples; wraps around (reshuffling when `shuffle`) at the end of a pass. */
+  /**
+   * Next `batchSize` samples; wraps around (reshuffling when `shuffle`) at the end of a pass. Samples without grasp
+   * rectangles are passed over (the dataset warned about each once): they have no target to train on.
+   */
   async nextBatch(): Promise<Batch> {
-    const picks: { entry: DatasetEntry; k: number }[] = [];
-    for (let b = 0; b < this.opts.batchSize; b++) {
-      picks.push({ entry: this.entries[this.order[this.cursor++]], k: this.drawn++ });
-      if (this.cursor >= this.order.length) {
-        this.cursor = 0;
-        this.passes++;
-        if (this.opts.shuffle) this.orderRng.shuffle(this.order);
-      }
-    }
-    const raws = await Promise.all(picks.map((p) => this.loadRaw(p.entry)));
+    const { picks, raws } = await this.drawBatch();
     const samples = raws.map((raw, i) => preprocess(raw, this.preprocessOptions, this.augRoot.fork(picks[i].k)));
     return { ...batchTensors(samples, this.preprocessOptions.outputSize), samples };
+  }
+
+  /** Advances past `n` batches as `nextBatch` would draw them, without preprocessing (a resumed epoch's start). */
+  async skipBatches(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) await this.drawBatch();
+  }
+
+  /** The entries (and their raw samples) of the next batch, in draw order, skipping samples without grasps. */
+  private async drawBatch(): Promise<{ picks: { entry: DatasetEntry; k: number }[]; raws: RawSample[] }> {
+    const picks: { entry: DatasetEntry; k: number }[] = [];
+    const raws: RawSample[] = [];
+    let passedOver = 0;
+    while (picks.length < this.opts.batchSize) {
+      const want: { entry: DatasetEntry; k: number }[] = [];
+      for (let b = picks.length; b < this.opts.batchSize; b++) want.push(this.draw());
+      const loaded = await Promise.all(want.map((p) => this.loadRaw(p.entry)));
+      loaded.forEach((raw, i) => {
+        if (raw.grasps.length > 0) {
+          picks.push(want[i]);
+          raws.push(raw);
+        } else passedOver++;
+      });
+      if (picks.length === 0 && passedOver >= this.entries.length) {
+        throw new DatasetNotFoundError(`BatchLoader: none of the ${this.entries.length} samples in ${this.ds.dir} has a grasp rectangle`);
+      }
+    }
+    return { picks, raws };
+  }
+
+  private draw(): { entry: DatasetEntry; k: number } {
+    const pick = { entry: this.entries[this.order[this.cursor++]], k: this.drawn++ };
+    if (this.cursor >= this.order.length) {
+      this.cursor = 0;
+      this.passes++;
+      if (this.opts.shuffle) this.orderRng.shuffle(this.order);
+    }
+    return pick;
   }
 
   /**
    * The first `limit` entries (all by default), in the given order, each preprocessed once with a fixed
    * per-entry random stream: the same samples on every call (for validation). Pass preprocess options without
-   * rotate/zoom for unaugmented samples.
+   * rotate/zoom for unaugmented samples. Entries without grasp rectangles are left out (they cannot be scored).
    */
   async samples(limit?: number): Promise<Sample[]> {
     const n = limit === undefined ? this.entries.length : Math.min(Math.max(0, Math.floor(limit)), this.entries.length);
@@ -132,7 +163,9 @@ export class BatchLoader {
     for (let i = 0; i < n; i += 8) {
       const chunk = this.entries.slice(i, Math.min(n, i + 8));
       const raws = await Promise.all(chunk.map((e) => this.loadRaw(e)));
-      raws.forEach((raw, j) => out.push(preprocess(raw, this.preprocessOptions, fixed.fork(i + j))));
+      raws.forEach((raw, j) => {
+        if (raw.grasps.length > 0) out.push(preprocess(raw, this.preprocessOptions, fixed.fork(i + j)));
+      });
     }
     return out;
   }

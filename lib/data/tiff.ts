@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { fromArrayBuffer } from 'geotiff';
 import { Image2D } from '../types';
 import { DataFormatError } from '../errors';
+import { checkTiffFraming } from './tiff_check';
 
 /**
  * Depth TIFF input/output.
@@ -18,6 +19,7 @@ import { DataFormatError } from '../errors';
 
 /** Decodes a single-band TIFF to an image in its stored units (metres for Cornell/Jacquard depth). */
 export async function decodeDepthTiff(bytes: Uint8Array, file: string): Promise<Image2D> {
+  checkTiffFraming(bytes, file);
   let raster: ArrayLike<number>;
   let width: number;
   let height: number;
@@ -28,10 +30,19 @@ export async function decodeDepthTiff(bytes: Uint8Array, file: string): Promise<
     width = image.getWidth();
     height = image.getHeight();
     const bands = image.getSamplesPerPixel();
-    if (bands !== 1) throw new Error(`expected 1 sample per pixel (a depth image), found ${bands}`);
+    if (bands !== 1) throw new DataFormatError(file, `expected 1 sample per pixel (a depth image), found ${bands}`);
+    if (image.getBitsPerSample() === 8 && image.getSampleFormat() !== 3) {
+      throw new DataFormatError(file, '8-bit integer TIFF: an ordinary image, not depth (depth TIFFs are float32 metres)');
+    }
     raster = (await image.readRasters({ interleave: true })) as unknown as ArrayLike<number>;
   } catch (e) {
-    throw new DataFormatError(file, `cannot decode TIFF (${(e as Error).message})`);
+    if (e instanceof DataFormatError) throw e;
+    const msg = (e as Error).message;
+    // geotiff reads lazily: a file cut inside compressed data surfaces as an out-of-bounds DataView access
+    if (e instanceof RangeError || /outside the bounds|out of range|offset/i.test(msg)) {
+      throw new DataFormatError(file, `truncated or corrupt TIFF: ${bytes.length} bytes, reading beyond them failed (${msg})`);
+    }
+    throw new DataFormatError(file, `cannot decode TIFF (${msg})`);
   }
   if (raster.length !== width * height) {
     throw new DataFormatError(file, `TIFF holds ${raster.length} values, expected ${height}x${width}`);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../errors';
+import { removeInside } from '../config/safe_remove';
 import { BYTES_PER_VALUE, encodeValues, type QuantizationSpec, type WeightFormat } from './quantize';
 
 /** tfjs-converter's default shard size: 4 MB per `groupN-shardKofM.bin` (browsers cache files of that size well). */
@@ -157,7 +158,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 function removeStaleShards(dir: string): void {
-  for (const f of fs.readdirSync(dir)) if (/^group\d+-shard\d+of\d+\.bin$/.test(f)) fs.unlinkSync(path.join(dir, f));
+  for (const f of fs.readdirSync(dir)) if (/^group\d+-shard\d+of\d+\.bin$/.test(f)) removeInside(dir, path.join(dir, f));
 }
 
 /**

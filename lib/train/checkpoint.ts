@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { removeInside } from '../config/safe_remove';
 import { ConfigError, DataFormatError } from '../errors';
 
 /**
@@ -175,19 +176,20 @@ export function writeJsonAtomic(file: string, data: unknown): void {
  * `readableCheckpointDir` finds `dir.old` if a kill happened between the two moves.
  */
 export async function replaceDir(dir: string, write: (tmpDir: string) => Promise<void>): Promise<void> {
+  const parent = path.dirname(path.resolve(dir));
   const tmp = `${dir}.tmp`;
   const old = `${dir}.old`;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  removeInside(parent, tmp);
   try {
     await write(tmp);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeInside(parent, tmp);
     throw e;
   }
-  fs.rmSync(old, { recursive: true, force: true });
+  removeInside(parent, old);
   if (fs.existsSync(dir)) fs.renameSync(dir, old);
   fs.renameSync(tmp, dir);
-  fs.rmSync(old, { recursive: true, force: true });
+  removeInside(parent, old);
 }
 
 /** `dir` if it exists, else `dir.old` left by an interrupted `replaceDir`, else undefined. */

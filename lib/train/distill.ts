@@ -63,8 +63,8 @@ export interface PairDistillOptions {
   /**
    * Pooling window as a fraction of the (teacher's) feature map height/width (reference `pool_scale`, default 0.5):
    * kernel = stride = max(1, floor(size·poolScale)), so 0.5 gives a 2×2 grid of N = 4 positions and 1/8 an 8×8 grid.
-   * tfjs 'same' padding is used (the reference uses PyTorch `ceil_mode=True`); the windows are identical when the
-   * size is a multiple of the kernel or one short of it.
+   * Windows as the reference's PyTorch `MaxPool2d(ceil_mode=True, padding=0)`: they start at 0, and the last one is cut
+   * short when the kernel does not divide the size (tfjs 'same' padding would shift every window instead).
    */
   poolScale?: number;
   /**
@@ -93,11 +93,19 @@ function affinityOfPooled(pooled: tf.Tensor4D, detachNorm: boolean): tf.Tensor3D
   return tf.matMul(fn, fn, false, true) as tf.Tensor3D;
 }
 
-/** Max-pools `[B,h,w,C]` with a window of `floor(size·scale)` (≥ 1) and equal stride ('same' padding). */
+/**
+ * Max-pools `[B,h,w,C]` with a window of `floor(size·scale)` (≥ 1) and equal stride, PyTorch `ceil_mode=True`:
+ * `ceil(h/k)` windows from the top-left corner, the last one reaching past the edge over −∞ padding (bottom/right
+ * only), so it takes the max of the pixels it still covers.
+ */
 function poolFeatures(features: tf.Tensor4D, scale: number): tf.Tensor4D {
   const [kh, kw] = poolKernel(features, scale);
   if (kh === 1 && kw === 1) return features.clone();
-  return tf.maxPool(features, [kh, kw], [kh, kw], 'same');
+  const [, h, w] = features.shape;
+  const padH = Math.ceil(h / kh) * kh - h;
+  const padW = Math.ceil(w / kw) * kw - w;
+  const padded = padH || padW ? tf.pad(features, [[0, 0], [0, padH], [0, padW], [0, 0]], -Infinity) : features;
+  return tf.maxPool(padded, [kh, kw], [kh, kw], 'valid');
 }
 
 function poolKernel(features: tf.Tensor4D, scale: number): [number, number] {

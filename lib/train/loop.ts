@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { resultsDir } from '../config/paths';
 import { currentProfile } from '../config/profiles';
-import { ConfigError, TrainingDivergedError } from '../errors';
+import { removeInside } from '../config/safe_remove';
+import { ConfigError, RunConfigChangedError, TrainingDivergedError, TrainingInterruptedError } from '../errors';
 import {
   loadOptimizerState,
   loadWeightsInto,
@@ -21,6 +21,10 @@ import type { PredictorFactory } from '../models/predictor';
 import { featureLayerName, mainOutputModel, trainingView } from './outputs';
 import { defaultProgress, type EpochRecord, type ProgressCallback } from './progress';
 import { batchNormLayers, recomputeBatchNormStats } from './precise_bn';
+import { exitCodeFor, watchInterrupts, type StopSignal } from './interrupt';
+import { runDirFor } from './run_dir';
+import { configChanges, describeChanges } from './run_key';
+import { acquireRunLock } from './run_lock';
 import { learningRateAt, type LrSchedule } from './schedule';
 import { DEFAULT_AUX_WEIGHT, trainStep, type KdStepOptions, type StepParts, type TrainBatch } from './step';
 
@@ -96,6 +100,16 @@ export interface FitOptions {
   shouldStop?: (info: { epoch: number; history: EpochRecord[] }) => boolean;
   /** override the run folder (default `<resultsDir()>/runs/<name>`) */
   runDir?: string;
+  /**
+   * appended to the message when a resume is refused because the configuration changed (default: how to start over
+   * with `fit`); the CLI names `--fresh`, the notebooks what to do in a notebook
+   */
+  resumeHint?: string;
+  /**
+   * stop cleanly on SIGINT/SIGTERM (default true): finish the current step, save it, write run.json `interrupted`
+   * and throw TrainingInterruptedError; rerunning resumes at that step (see interrupt.ts)
+   */
+  handleSignals?: boolean;
 }
 
 /** The best validation score so far and the epoch that reached it (its weights are in `best/`). */
@@ -119,6 +133,11 @@ export interface TrainState {
   seconds: number;
   /** what must not change between a run and its resume */
   fingerprint: Record<string, unknown>;
+  /**
+   * an epoch stopped part-way by a signal: `stepsDone` of epoch `epoch` (0-based) are in the saved weights, with
+   * the sums the epoch record needs; a resume continues with the next step of that epoch
+   */
+  partial?: { epoch: number; stepsDone: number; lossSum: number; sums: Record<string, number>; stepLoss: number[]; trainSeconds: number };
 }
 
 export interface FitResult {
@@ -138,11 +157,7 @@ export const STATE_JSON = 'state.json';
 export const LAST_DIR = 'last';
 export const BEST_DIR = 'best';
 
-/** `<resultsDir()>/runs/<name>`. */
-export function runDirFor(name: string): string {
-  if (!/^[\w.-]+$/.test(name)) throw new ConfigError(`run name '${name}' may only contain letters, digits, '.', '_' and '-'`);
-  return path.join(resultsDir(), 'runs', name);
-}
+export { runDirFor };
 
 /**
  * Trains `model` for `epochs × batchesPerEpoch` steps, validating and checkpointing after every epoch, resuming a
@@ -157,6 +172,17 @@ export function runDirFor(name: string): string {
  *                       validate: (m) => evaluateModel(m, valSamples) });
  */
 export async function fit(opts: FitOptions): Promise<FitResult> {
+  const runDir = opts.runDir ?? runDirFor(opts.name);
+  // one writer per run folder, from before anything is read or deleted until the last file is written
+  const releaseLock = acquireRunLock(runDir);
+  try {
+    return await fitLocked(opts, runDir);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function fitLocked(opts: FitOptions, runDir: string): Promise<FitResult> {
   const profile = opts.epochs === undefined || opts.batchesPerEpoch === undefined ? currentProfile() : undefined;
   const epochs = opts.epochs ?? profile!.epochs;
   const stepsPerEpoch = opts.batchesPerEpoch ?? profile!.batchesPerEpoch;
@@ -167,7 +193,6 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const optimizerCfg = opts.optimizer ?? DEFAULT_OPTIMIZER;
   const schedule = opts.schedule ?? { kind: 'constant' };
   const model = opts.model;
-  const runDir = opts.runDir ?? runDirFor(opts.name);
   const lastDir = path.join(runDir, LAST_DIR);
   const bestDir = path.join(runDir, BEST_DIR);
   const progress = opts.onProgress === null ? () => {} : (opts.onProgress ?? defaultProgress());
@@ -189,7 +214,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   let state: TrainState = { version: 1, name: opts.name, epochsDone: 0, step: 0, history: [], seconds: 0, fingerprint };
   if (resumeFrom) {
     state = readJson<TrainState>(path.join(resumeFrom, STATE_JSON));
-    checkFingerprint(state.fingerprint, fingerprint, runDir);
+    checkFingerprint(state.fingerprint, fingerprint, runDir, opts.resumeHint);
     loadWeightsInto(model, resumeFrom);
     await loadOptimizerState(optimizer, resumeFrom, model.trainableWeights.length);
     state.best = bestOnDisk(bestDir) ?? state.best;
@@ -224,7 +249,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     });
 
   const t0 = Date.now();
-  progress({ type: 'start', runDir, startEpoch: state.epochsDone, epochs, resumed: !!resumeFrom });
+  progress({ type: 'start', runDir, startEpoch: state.epochsDone, epochs, resumed: !!resumeFrom, startStep: state.step, totalSteps });
   let status: FitResult['status'] = 'completed';
   let stepSecondsSum = 0;
   let stepsTimed = 0;
@@ -238,16 +263,51 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const eta = (stepsLeft: number, fromEpoch: number) =>
     (stepsTimed ? (stepSecondsSum / stepsTimed) * stepsLeft : NaN) + (valsTimed ? (valSecondsSum / valsTimed) * valEpochsLeft(fromEpoch) : 0);
 
+  // A signal only raises a flag (and says so in run.json at once): the loop stops after the step in progress.
+  const watch = (opts.handleSignals ?? true)
+    ? watchInterrupts((signal) => {
+        writeRun('interrupted', { signal, note: `${signal} received at step ${state.step}: stopping after the current step` });
+        progress({ type: 'interrupt', signal, step: state.step });
+      })
+    : undefined;
+  /** Saves what an interrupted epoch has done so far, records it, and returns the error `fit` throws. */
+  const stopForSignal = async (signal: StopSignal, partial?: TrainState['partial']): Promise<TrainingInterruptedError> => {
+    if (partial) {
+      state.partial = partial;
+      await replaceDir(lastDir, async (tmp) => {
+        await saveModel(model, tmp, { run: opts.name, epoch: state.epochsDone, step: state.step, partialEpoch: partial.epoch + 1 });
+        await saveOptimizer(optimizer, tmp);
+        writeJsonAtomic(path.join(tmp, STATE_JSON), state);
+      });
+    }
+    const where = partial ? `epoch ${partial.epoch + 1}/${epochs}, step ${partial.stepsDone}/${stepsPerEpoch}` : `the end of epoch ${state.epochsDone}/${epochs}`;
+    writeRun('interrupted', { signal, resumeAt: { epoch: (partial ? partial.epoch : state.epochsDone) + 1, step: state.step + 1 } });
+    progress({ type: 'end', status: 'interrupted', epochsDone: state.epochsDone, elapsed: (Date.now() - t0) / 1000, message: `${signal} at ${where}` });
+    return new TrainingInterruptedError(
+      signal,
+      runDir,
+      partial ? partial.epoch + 1 : state.epochsDone,
+      state.step,
+      `${signal}: training of ${runDir} stopped at ${where} (step ${state.step} of ${totalSteps}); ` +
+        `the weights and optimiser state of step ${state.step} are saved in ${lastDir}, and the same run resumes from there`,
+    );
+  };
+
   try {
     for (let epoch = state.epochsDone; epoch < epochs; epoch++) {
+      const partial = state.partial?.epoch === epoch ? state.partial : undefined;
+      state.partial = undefined;
       writeRun('running');
       const source = typeof opts.data === 'function' ? opts.data(epoch) : opts.data;
-      const sums: Record<string, number> = {};
-      let lossSum = 0;
+      const sums: Record<string, number> = { ...(partial?.sums ?? {}) };
+      let lossSum = partial?.lossSum ?? 0;
       let lr = optimizerCfg.lr;
-      const stepLoss: number[] = [];
-      const tEpoch = Date.now();
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      const stepLoss: number[] = [...(partial?.stepLoss ?? [])];
+      const startStep = partial?.stepsDone ?? 0;
+      // an epoch interrupted part-way continues with its next batch
+      if (startStep > 0 && typeof opts.data === 'function') await skipBatches(source, startStep);
+      const tEpoch = Date.now() - (partial?.trainSeconds ?? 0) * 1000;
+      for (let s = startStep; s < stepsPerEpoch; s++) {
         lr = learningRateAt(schedule, optimizerCfg.lr, state.step, totalSteps);
         setLearningRate(optimizer, lr);
         const tStep = Date.now();
@@ -263,7 +323,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         }
         state.step++;
         // The first step of a call includes kernel warm-up: leave it out of the ETA average when there are others.
-        if (s > 0 || epoch > resumedAt) {
+        if (s > startStep || epoch > resumedAt) {
           stepSecondsSum += (Date.now() - tStep) / 1000;
           stepsTimed++;
         }
@@ -275,6 +335,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
           loss: r.loss, parts: r.parts as StepParts, lr, elapsed: (Date.now() - t0) / 1000,
           eta: eta(totalSteps - state.step, epoch),
         });
+        if (watch?.signal && s + 1 < stepsPerEpoch) {
+          (source as { dispose?: () => void }).dispose?.();
+          throw await stopForSignal(watch.signal, {
+            epoch, stepsDone: s + 1, lossSum, sums, stepLoss, trainSeconds: round((Date.now() - tEpoch) / 1000),
+          });
+        }
       }
       (source as { dispose?: () => void }).dispose?.();
       const trainSeconds = (Date.now() - tEpoch) / 1000;
@@ -328,6 +394,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       writeRun(state.epochsDone >= epochs ? 'completed' : 'running');
       progress({ type: 'epoch', record, epochs, bestAccuracy: state.best?.accuracy, eta: eta(totalSteps - state.step, epoch + 1) });
 
+      // a signal during the last step, precise BN, validation or the checkpoint: the epoch is complete and saved
+      if (watch?.signal && state.epochsDone < epochs) throw await stopForSignal(watch.signal);
       if (epoch + 1 < epochs && opts.shouldStop?.({ epoch: epoch + 1, history: state.history })) {
         status = 'stopped';
         writeRun('stopped');
@@ -335,6 +403,11 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       }
     }
   } catch (e) {
+    watch?.dispose();
+    if (e instanceof TrainingInterruptedError) {
+      optimizer.dispose();
+      throw e;
+    }
     const diverged = e instanceof TrainingDivergedError;
     const message = e instanceof Error ? e.message : String(e);
     writeRun(diverged ? 'diverged' : 'failed', { error: message });
@@ -342,12 +415,30 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     optimizer.dispose();
     throw e;
   }
+  watch?.dispose();
   optimizer.dispose();
   if (state.epochsDone >= epochs) writeRun('completed');
   const bestFrom = opts.restoreBest && state.best ? readableCheckpointDir(bestDir) : undefined;
   if (bestFrom) loadWeightsInto(model, bestFrom);
   progress({ type: 'end', status, epochsDone: state.epochsDone, elapsed: (Date.now() - t0) / 1000 });
   return { runDir, status, epochsDone: state.epochsDone, step: state.step, history: state.history, best: state.best, resumedAt };
+}
+
+/** Advances a per-epoch source past `n` batches (its own `skipBatches`, else reading and discarding them). */
+async function skipBatches(source: BatchSource, n: number): Promise<void> {
+  if (source.skipBatches) {
+    await source.skipBatches(n);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const b = await source.nextBatch();
+    tf.dispose([b.x, b.y]);
+  }
+}
+
+/** The exit status a CLI should end with after `e` (130 / 143 for an interrupted run), else undefined. */
+export function interruptedExitCode(e: unknown): number | undefined {
+  return e instanceof TrainingInterruptedError ? exitCodeFor(e.signal) : undefined;
 }
 
 /** The run.json of a run (for notebooks plotting a finished run), or undefined. */
@@ -366,11 +457,12 @@ function bestOnDisk(bestDir: string): BestRecord | undefined {
   return best as BestRecord | undefined;
 }
 
+/** Deletes a run's checkpoints and run.json (never anything outside `runDir`; the lock stays). */
 function clearRun(runDir: string): void {
   for (const d of [LAST_DIR, BEST_DIR]) {
-    for (const suffix of ['', '.tmp', '.old']) fs.rmSync(path.join(runDir, d + suffix), { recursive: true, force: true });
+    for (const suffix of ['', '.tmp', '.old']) removeInside(runDir, path.join(runDir, d + suffix));
   }
-  fs.rmSync(path.join(runDir, RUN_JSON), { force: true });
+  removeInside(runDir, path.join(runDir, RUN_JSON));
 }
 
 /** What a resumed run must share with the original: architecture, data per epoch, loss and optimiser settings. */
@@ -398,13 +490,15 @@ function makeFingerprint(
   );
 }
 
-function checkFingerprint(saved: Record<string, unknown> | undefined, now: Record<string, unknown>, runDir: string): void {
-  const keys = new Set([...Object.keys(saved ?? {}), ...Object.keys(now)]);
-  const changed = [...keys].filter((k) => JSON.stringify(saved?.[k]) !== JSON.stringify(now[k]));
-  if (changed.length) {
-    throw new ConfigError(
-      `cannot resume ${runDir}: ${changed.join(', ')} changed since it was started. ` +
-        'Use a new run name, or fit({ resume: false }) to start this one over.',
+/** Refuses a resume whose settings differ from the saved run's, naming each differing key and its two values. */
+function checkFingerprint(saved: Record<string, unknown> | undefined, now: Record<string, unknown>, runDir: string, hint?: string): void {
+  const changes = configChanges(saved ?? {}, now);
+  if (changes.length) {
+    throw new RunConfigChangedError(
+      runDir,
+      changes,
+      `cannot resume ${runDir}: it was started with other settings (${describeChanges(changes)}). ` +
+        (hint ?? 'Start it over with fit({ resume: false }), or use another run name.'),
     );
   }
 }

@@ -45,8 +45,20 @@ export type ProgressEvent =
     }
   | { type: 'validate'; epoch: number; epochs: number }
   | { type: 'epoch'; record: EpochRecord; epochs: number; bestAccuracy?: number; eta: number }
-  | { type: 'start'; runDir: string; startEpoch: number; epochs: number; resumed: boolean }
-  | { type: 'end'; status: 'completed' | 'stopped' | 'diverged' | 'failed'; epochsDone: number; elapsed: number; message?: string };
+  | {
+      type: 'start';
+      runDir: string;
+      /** epochs already complete (0-based index of the next epoch) */
+      startEpoch: number;
+      epochs: number;
+      resumed: boolean;
+      /** steps already done (more than `startEpoch` epochs' worth when an interrupted epoch is resumed) */
+      startStep?: number;
+      totalSteps?: number;
+    }
+  /** SIGINT/SIGTERM received: training stops after the step in progress */
+  | { type: 'interrupt'; signal: string; step: number }
+  | { type: 'end'; status: 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted'; epochsDone: number; elapsed: number; message?: string };
 
 export type ProgressCallback = (e: ProgressEvent) => void;
 
@@ -80,10 +92,14 @@ export function describeEvent(e: ProgressEvent): string | undefined {
         `${formatDuration(r.trainSeconds + r.valSeconds)}, ETA ${formatDuration(e.eta)}`
       );
     }
-    case 'start':
-      return e.resumed
-        ? `resuming ${e.runDir} at epoch ${e.startEpoch + 1}/${e.epochs}`
-        : `training ${e.runDir}: ${e.epochs} epochs`;
+    case 'start': {
+      if (e.resumed && e.startEpoch >= e.epochs) return `${e.runDir}: already finished at epoch ${e.startEpoch}/${e.epochs}; reloading it`;
+      const midEpoch = e.startStep !== undefined && e.totalSteps !== undefined && e.startStep > (e.startEpoch * e.totalSteps) / e.epochs;
+      if (e.resumed) return `resuming ${e.runDir} at epoch ${e.startEpoch + 1}/${e.epochs}${midEpoch ? `, step ${e.startStep! + 1}/${e.totalSteps}` : ''}`;
+      return `training ${e.runDir}: ${e.epochs} epochs`;
+    }
+    case 'interrupt':
+      return `${e.signal} received at step ${e.step}: stopping after the current step (send it again to stop at once, unsaved)`;
     case 'end':
       return `${e.status} after ${e.epochsDone} epochs in ${formatDuration(e.elapsed)}${e.message ? `: ${e.message}` : ''}`;
   }

@@ -3,17 +3,22 @@ import * as assert from 'node:assert/strict';
 
 /** Test helper (not a test file): run the same computation on two backends and compare. */
 
-/** Runs `fn` with `backend` active, returns its outputs as plain arrays, then restores the previous backend. */
+/**
+ * Runs `fn` with `backend` active, returns its outputs as plain arrays, then restores the previous backend.
+ * `tf.setBackend` resolves to false (it does not throw) when a backend fails to initialise; then tfjs keeps the old
+ * one, and a "comparison" would compare a backend with itself: that fails here instead.
+ */
 export async function onBackend(backend: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   const previous = tf.getBackend();
-  await tf.setBackend(backend);
+  assert.ok(await tf.setBackend(backend), `tf.setBackend('${backend}') failed: cannot compare on it`);
+  assert.equal(tf.getBackend(), backend);
   try {
     const outs = tf.tidy(fn);
     const data = outs.map((t) => Float32Array.from(t.dataSync()));
     tf.dispose(outs);
     return data;
   } finally {
-    await tf.setBackend(previous);
+    assert.ok(await tf.setBackend(previous), `could not restore backend '${previous}'`);
   }
 }
 

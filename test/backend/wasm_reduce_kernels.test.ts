@@ -38,7 +38,7 @@ describe('wasm Sum/Mean/Identity/Cast replacements', () => {
   });
 
   it('identity and same-dtype cast share the buffer safely (dispose either side, no leaked buffers)', { skip }, async () => {
-    await tf.setBackend('wasm');
+    assert.ok(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
     const backend = tf.engine().backend;
     const before = backend.numDataIds();
     const a = x();
@@ -56,7 +56,7 @@ describe('wasm Sum/Mean/Identity/Cast replacements', () => {
   });
 
   it('a variable updated from a clone keeps its own value', { skip }, async () => {
-    await tf.setBackend('wasm');
+    assert.ok(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
     const v = tf.variable(tf.tensor1d([1, 2, 3]));
     const snapshot = tf.clone(v);
     v.assign(tf.tensor1d([7, 8, 9]));

@@ -15,7 +15,7 @@ describe('wasm training steps do not leak', () => {
   });
 
   it('memory after step 12 equals memory after step 4', { skip: wasmMissing() }, async () => {
-    await tf.setBackend('wasm');
+    assert.ok(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
     const init = (seed: number) => tf.initializers.glorotUniform({ seed });
     const input = tf.input({ shape: [24, 24, 1] });
     let h = tf.layers.conv2d({ filters: 4, kernelSize: 5, strides: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;

@@ -35,9 +35,10 @@ test('missing and truncated TIFFs give a DataFormatError naming the file', async
   for (const n of [100, 20000]) {
     const f = path.join(tmp, `trunc${n}.tiff`);
     fs.writeFileSync(f, full.subarray(0, n));
-    await assert.rejects(readDepthTiff(f), (e: Error) => e instanceof DataFormatError && e.message.includes(f), `truncated at ${n}`);
+    await assert.rejects(readDepthTiff(f), (e: Error) => e instanceof DataFormatError && e.message.includes(`${f}: truncated at byte ${n}:`), `truncated at ${n}`);
   }
-  await assert.rejects(decodeDepthTiff(new TextEncoder().encode('not a tiff at all'), 'x.tiff'), /x\.tiff: cannot decode TIFF/);
+  await assert.rejects(decodeDepthTiff(new TextEncoder().encode('not a tiff at all'), 'x.tiff'), /x\.tiff: not a TIFF \(starts with bytes 6e 6f 74 20 "not "\)/);
+  await assert.rejects(decodeDepthTiff(new Uint8Array(0), 'e.tiff'), /e\.tiff: empty file, not a TIFF/);
 });
 
 test('RGB PNG round trip; a corrupt PNG names the file', async () => {

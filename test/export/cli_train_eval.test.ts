@@ -55,7 +55,8 @@ test('CLI train (smoke profile) → eval on the validation split (+ Jacquard out
       // each verdict records where its 300x300 input was cropped from the 480x640 scene
       for (const v of report.perImage) assert.ok(v.crop.height === 300 && v.crop.top >= 0 && v.crop.top <= 180 && v.crop.left >= 0 && v.crop.left <= 340, JSON.stringify(v.crop));
       assert.equal(path.dirname(summary.out), path.dirname(run.bestModelDir), 'report written beside the checkpoint');
-      assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+      assert.equal(report.correct, report.perImage.filter((v: { success: boolean }) => v.success).length);
+      assert.equal(report.accuracy, report.correct / report.total);
       assert.ok(fs.existsSync(jq));
 
       io = capture();

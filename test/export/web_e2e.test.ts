@@ -3,23 +3,35 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/setup';
-import { buildWeb } from '../../web/build';
-import { makeExample } from '../../web/make_example';
-import { startServer } from '../../web/serve';
-import { encodeDepthPng16 } from '../../lib/export/depth_file';
+import { readDepthTiff } from '../../lib/data/tiff';
+import { detectGrasps } from '../../lib/eval/detect';
+import { encodeDepthPng16, readDepthFile } from '../../lib/export/depth_file';
+import { toSourceGrasp } from '../../lib/export/depth_input';
 import { benchmarkDepth } from '../../lib/export/latency';
+import { graspReport, predictGrasps } from '../../lib/export/predict';
+import { loadModelFromDir, readModelJson } from '../../lib/export/save';
+import { buildModel, loadTorchWeightsFile } from '../../lib/models/registry';
 import type { Image2D } from '../../lib/types';
+import { buildWeb } from '../../web/build';
+import { exampleScene, makeExample } from '../../web/make_example';
+import { startServer } from '../../web/serve';
+import { sharedPath } from '../helpers/shared';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-/** A seeded fully-convolutional `[B,300,300,1] → [B,300,300,4]` model; its quality map has clear peaks. */
-function tinyModel(): tf.LayersModel {
-  const input = tf.input({ shape: [300, 300, 1] });
-  const h = tf.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }) }).apply(input) as tf.SymbolicTensor;
-  const out = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }).apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
+/**
+ * The demo's model: a real GG-CNN (its custom InputSizeCheck layer included), exported as uint8 like a deployment.
+ * With ../shared it carries the published Cornell weights and runs on a real Cornell depth image (480x640, so the
+ * page crops it); without, seeded initial weights on the synthetic example scene.
+ */
+function demoModelAndDepth(): Promise<{ model: ReturnType<typeof buildModel>; depth: Image2D | undefined; note: string }> {
+  const model = buildModel({ name: 'ggcnn', seed: 11 });
+  const weights = sharedPath('weights', 'ggcnn_cornell_epoch23.npz');
+  const depthFile = sharedPath('realdata', 'cornell', '01', 'pcd0100d.tiff');
+  if (!weights || !depthFile) return Promise.resolve({ model, depth: undefined, note: 'e2e test model (GG-CNN, initial weights)' });
+  loadTorchWeightsFile(model, weights);
+  return readDepthTiff(depthFile).then((depth) => ({ model, depth, note: 'e2e test model (GG-CNN, published Cornell weights)' }));
 }
 
 function benchmarkDepthRect(h: number, w: number): Image2D {
@@ -35,10 +47,10 @@ test(
   async () => {
     await selectBackend({ quiet: true });
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-web-'));
-    const model = tinyModel();
+    const { model, depth, note } = await demoModelAndDepth();
     const { chromium } = await import('playwright-core');
     const server = await (async () => {
-      await makeExample(path.join(out, 'example'), { model, note: 'e2e test model' });
+      await makeExample(path.join(out, 'example'), { model, note, format: 'uint8', depth: depth ?? exampleScene() });
       await buildWeb({ outDir: out, minify: false });
       return startServer(out, 0);
     })();
@@ -57,7 +69,11 @@ test(
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 60_000 });
       const status = () => page.textContent('#status');
       assert.equal(await page.getAttribute('body', 'data-state'), 'ready', `${await status()}\n${logs.join('\n')}`);
-      assert.match((await page.textContent('#model-note')) ?? '', /e2e test model/);
+      assert.match((await page.textContent('#model-note')) ?? '', /e2e test model \(GG-CNN/);
+      const exported = path.join(out, 'example', 'model');
+      const meta = readModelJson(exported);
+      assert.equal((meta.userDefinedMetadata?.grasplab as { weightFormat?: string }).weightFormat, 'uint8');
+      assert.ok(JSON.stringify(meta.modelTopology).includes('InputSizeCheck'), 'the export holds the custom input-size layer');
 
       await page.click('#run-example');
       await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 60_000 });
@@ -65,6 +81,32 @@ test(
       const n = Number(await page.getAttribute('#result', 'data-grasps'));
       assert.ok(n >= 1, `grasps drawn: ${n}`);
       assert.match((await page.textContent('#timing')) ?? '', /Inference [\d.]+ ms/);
+
+      // Node's predictGrasps on the same export and image, with the page's settings, gives the same grasps
+      const rows = await page.$$eval('#grasps tbody tr', (trs) => trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent ?? '')));
+      const topK = Number(await page.inputValue('#top-k'));
+      const threshold = Number(await page.inputValue('#threshold'));
+      const example = (await readDepthFile(path.join(out, 'example', 'depth.tiff'))).depth;
+      const fit = example.height === 300 && example.width === 300 ? 'none' : 'center';
+      const nodeModel = await loadModelFromDir(exported);
+      const pred = await predictGrasps(nodeModel, example, { topK, fit, detect: { thresholdAbs: threshold } });
+      // the page shows the best peaks even when none passes the threshold (an untrained model): so does this
+      const nodeGrasps = pred.grasps.length
+        ? pred.grasps
+        : detectGrasps(pred.processed, { maxGrasps: topK, thresholdAbs: -Infinity }).map((g) => toSourceGrasp(g, pred.prepared.frame));
+      nodeModel.dispose();
+      assert.equal(rows.length, nodeGrasps.length, `browser grasps ${JSON.stringify(rows)} vs Node ${nodeGrasps.length}`);
+      nodeGrasps.forEach((g, k) => {
+        const want = graspReport(g, k + 1);
+        const [rank, centre, angleDeg, opening, jaw, quality] = rows[k];
+        const [r, c] = centre.split(',').map(Number);
+        const msg = `grasp ${k + 1}: browser ${JSON.stringify(rows[k])}, Node ${JSON.stringify(want)}`;
+        assert.equal(Number(rank), want.rank, msg);
+        assert.ok(Math.abs(r - want.center[0]) <= 1 && Math.abs(c - want.center[1]) <= 1, msg);
+        assert.ok(Math.abs(Number(angleDeg) - want.angleDeg) <= 1, msg);
+        assert.ok(Math.abs(Number(opening) - want.opening) <= 1 && Math.abs(Number(jaw) - want.jaw) <= 1, msg);
+        assert.ok(Math.abs(Number(quality) - want.quality) <= 1e-3, msg);
+      });
 
       // The best grasp is drawn in green (GRASP_COLOURS[0]) on the overlay canvas.
       const green = await page.evaluate(() => {

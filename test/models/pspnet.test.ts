@@ -151,7 +151,7 @@ describe('reproducible training', () => {
     };
     const [a, b] = [await run(), await run()];
     assert.deepEqual(a, b);
-    assert.notEqual(a[0], a[2], 'the model trains');
+    assert.ok(a[2] < a[0], `the model trains: loss ${a[0]} → ${a[2]}`);
     tf.dispose([x, y]);
   });
 });

@@ -72,12 +72,14 @@ test('fit trains, validates, checkpoints and reports progress', async () => {
   assert.ok(last.type === 'step' && last.eta >= 0 && Number.isFinite(last.loss));
 });
 
-test('a run stopped after epoch 1 resumes at epoch 2 and ends with the weights of an uninterrupted run', async () => {
+test('a run stopped after epoch 1 resumes at epoch 2 and ends with the weights of an uninterrupted run (precise BN)', async () => {
+  // precise BN recomputes the BN statistics after every epoch: the resumed run must redo exactly that too
+  const bn = { preciseBn: { batches: 2 } };
   const whole = tinyModel({ bn: true, prefix: 'res_a', seed: 5 });
-  const a = await fit(base('whole', whole));
+  const a = await fit(base('whole', whole, bn));
 
   const first = tinyModel({ bn: true, prefix: 'res_b', seed: 5 });
-  const b1 = await fit(base('split', first, { shouldStop: ({ epoch }) => epoch === 1 }));
+  const b1 = await fit(base('split', first, { ...bn, shouldStop: ({ epoch }) => epoch === 1 }));
   assert.equal(b1.status, 'stopped');
   assert.equal(b1.epochsDone, 1);
   assert.equal(JSON.parse(fs.readFileSync(path.join(runDirFor('split'), 'run.json'), 'utf8')).status, 'stopped');
@@ -85,7 +87,7 @@ test('a run stopped after epoch 1 resumes at epoch 2 and ends with the weights o
   // "new process": a freshly built model with other initial weights; fit restores weights and Adam state
   const events: ProgressEvent[] = [];
   const second = tinyModel({ bn: true, prefix: 'res_c', seed: 77 });
-  const b2 = await fit(base('split', second, { onProgress: (e) => events.push(e) }));
+  const b2 = await fit(base('split', second, { ...bn, onProgress: (e) => events.push(e) }));
   assert.equal(b2.resumedAt, 1);
   assert.equal(b2.status, 'completed');
   assert.equal(b2.epochsDone, 2);
@@ -97,7 +99,7 @@ test('a run stopped after epoch 1 resumes at epoch 2 and ends with the weights o
   weightValues(second).forEach((w, i) => assert.ok(maxAbsDiff(w, wa[i]) < 1e-6, `weight ${i} differs by ${maxAbsDiff(w, wa[i])}`));
 
   // a completed run is not trained again
-  const again = await fit(base('split', tinyModel({ bn: true, prefix: 'res_d', seed: 8 })));
+  const again = await fit(base('split', tinyModel({ bn: true, prefix: 'res_d', seed: 8 }), bn));
   assert.equal(again.resumedAt, 2);
   assert.equal(again.step, 6);
 });
