@@ -1,165 +1,89 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend/setup';
-import { currentDataset } from './config/paths';
+import { resultsDir, type DatasetKind } from './config/paths';
 import { currentProfile } from './config/profiles';
-import { openDataset } from './data/dataset';
-import { BatchLoader } from './data/loader';
+import { resolveDatasetChoice, defaultEvalSplit, requireTestSplit, type EvalSplit } from './data/dataset_choice';
+import { openDataset, type DatasetEntry } from './data/dataset';
 import { splitEntries } from './data/split';
-import { ConfigError, GrasplabError } from './errors';
+import { ConfigError } from './errors';
+import { evaluateDatasetEntries } from './eval/dataset_eval';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { evaluateModel } from './eval/metric';
 import { openWorkbench, runExperiment } from './experiment';
 import { readDepthFile } from './export/depth_file';
-import { INPUT_FITS, type InputFit } from './export/depth_input';
+import { type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
+import { resolveModelFolder, type ModelFolder } from './export/model_folder';
 import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
 import { exportModel, loadModelFromDir } from './export/save';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
-import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
+import { describeModel, inferenceModel, type ModelConfig, type ModelName } from './models/registry';
 import { BEST_DIR, runDirFor } from './train/loop';
 import { consoleProgress } from './train/progress';
+import { DOCTOR, EVAL, EXPORT, LATENCY, PREDICT, TRAIN } from './cli/commands';
+import { doctorCommand } from './cli/doctor';
+import { prepareOutputFile } from './cli/output';
+import { runCli, STD_IO, type CliIO, type Runners } from './cli/run';
+import type { Parsed } from './cli/spec';
+import { dryRun } from './config/dry_run';
 
 /**
- * `grasplab` command line: train / eval / export / predict / latency. Run as `npx grasplab ...` (bin/grasplab.js)
- * or `npm run cli -- ...`. Every command prints its result to stdout as JSON, so it can be piped; progress and notes
- * go to stderr. Exit codes: 0 ok, 1 failed (the message names the file and the problem), 2 bad usage.
+ * `grasplab` command bodies: train / eval / export / predict / latency / doctor. Run as `npx grasplab ...`
+ * (bin/grasplab.js) or `npm run cli -- ...`. Options, help and usage errors come from the table in
+ * lib/cli/commands.ts (parsed before this module loads); each body gets its parsed options. Every command prints its
+ * result to stdout as JSON, so it can be piped; progress and notes go to stderr. Exit codes: 0 ok, 1 failed (the
+ * message names the file and the problem), 2 bad usage (lib/cli/run.ts).
  */
 
-export interface CliIO {
-  out(s: string): void;
-  err(s: string): void;
-}
+export type { CliIO } from './cli/run';
 
-const STD_IO: CliIO = {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
+/** Command name → body. A new command: its spec in lib/cli/commands.ts, its body here. */
+export const RUNNERS: Runners = {
+  train: trainCommand,
+  eval: evalCommand,
+  export: exportCommand,
+  predict: predictCommand,
+  latency: latencyCommand,
+  doctor: doctorCommand,
 };
-
-const USAGE: Record<string, string> = {
-  train: `grasplab train --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult 0.25] [--aux-weight 0.4]
-               [--profile smoke|cpu|paper] [--epochs N] [--batch-size B] [--run-name NAME] [--seed S] [--fresh]
-    Trains like the notebooks (lib/experiment) on the dataset named by GRASPLAB_DATASET / GRASPLAB_DATA_DIR
-    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json); an interrupted run
-    resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
-    GRASPLAB_PROFILE, default cpu).`,
-  eval: `grasplab eval --model-dir DIR [--out FILE.json] [--jacquard-output FILE] [--top-k 1] [--batch-size 4]
-               [--split-seed 1] [--limit N]
-    Rectangle-metric accuracy on the whole validation split of the current dataset (the split every training run
-    uses); per-image verdicts to --out (default: eval-<DIR name>.json beside DIR).`,
-  export: `grasplab export --model-dir DIR --out DIR [--format float32|float16|uint16|uint8|all]
-    Writes model.json + group1-shard*.bin (tfjs layers format; --format all: one sub-folder per format).`,
-  predict: `grasplab predict --model DIR IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
-               [--threshold 0.2] [--min-distance 20]
-    IMAGE: float32 TIFF in metres or 16-bit PNG in millimetres. Prints the top-k grasps as JSON
-    (centre [row, col] px, angle rad/deg, opening px, jaw px, quality).`,
-  latency: `grasplab latency --model DIR [--runs 10] [--warmup 2]
-    Batch-1 milliseconds per S×S depth image: forward pass, and the whole prediction with post-processing.`,
-};
-
-function usage(cmd?: string): string {
-  if (cmd && USAGE[cmd]) return `usage: ${USAGE[cmd]}`;
-  return `usage: grasplab <command> [options]\n\n${Object.values(USAGE).join('\n\n')}`;
-}
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 bad usage). */
 export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'predict':
-        return await predictCommand(rest, io);
-      case 'export':
-        return await exportCommand(rest, io);
-      case 'latency':
-        return await latencyCommand(rest, io);
-      case 'train':
-        return await trainCommand(rest, io);
-      case 'eval':
-        return await evalCommand(rest, io);
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(usage(rest[0]));
-        return 0;
-      case undefined:
-        io.err(usage());
-        return 2;
-      default:
-        io.err(`grasplab: unknown command '${cmd}'\n${usage()}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof GrasplabError) {
-      io.err(`grasplab ${cmd}: ${e.name}: ${e.message}`);
-      return 1;
-    }
-    if (isParseArgsError(e)) {
-      io.err(`grasplab ${cmd}: ${(e as Error).message}\n${usage(cmd)}`);
-      return 2;
-    }
-    throw e;
-  }
+  return runCli(argv, io, () => RUNNERS);
 }
 
-function isParseArgsError(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+// ---- model loading --------------------------------------------------------------------------------------------
+
+/**
+ * Loads the model a user named (`--model PATH`: a model folder, checkpoint, run folder or models/ name; see
+ * lib/export/model_folder.ts). Custom layers are registered by importing lib/models/registry.
+ */
+async function loadModel(given: string): Promise<tf.LayersModel> {
+  return (await loadModelWithFolder(given)).model;
 }
 
-// ---- option helpers -------------------------------------------------------------------------------------------
-
-function requireOpt(v: string | undefined, name: string, cmd: string): string {
-  if (v === undefined || v === '') throw new ConfigError(`--${name} is required\n${usage(cmd)}`);
-  return v;
-}
-
-function numberOpt(v: string | undefined, name: string, dflt: number, check: { int?: boolean; min?: number } = {}): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (check.int && !Number.isInteger(n)) || (check.min !== undefined && n < check.min)) {
-    throw new ConfigError(`--${name} ${v}: expected ${check.int ? 'an integer' : 'a number'}${check.min !== undefined ? ` ≥ ${check.min}` : ''}`);
-  }
-  return n;
-}
-
-/** Loads an exported or saved model folder (custom layers are registered by importing lib/models/registry). */
-async function loadModel(dir: string): Promise<tf.LayersModel> {
+async function loadModelWithFolder(given: string): Promise<{ model: tf.LayersModel; folder: ModelFolder }> {
+  // the path first: a wrong path fails before a backend loads
+  const folder = resolveModelFolder(given);
   await selectBackend({ quiet: true });
-  return loadModelFromDir(dir);
+  return { model: await loadModelFromDir(folder.dir), folder };
 }
 
 // ---- predict --------------------------------------------------------------------------------------------------
 
-async function predictCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      'top-k': { type: 'string' },
-      overlay: { type: 'string' },
-      crop: { type: 'string' },
-      resize: { type: 'boolean' },
-      threshold: { type: 'string' },
-      'min-distance': { type: 'string' },
-    },
-  });
-  const modelDir = requireOpt(values.model, 'model', 'predict');
-  if (positionals.length !== 1) throw new ConfigError(`expected exactly one IMAGE, got ${positionals.length}\n${usage('predict')}`);
+async function predictCommand({ values, positionals }: Parsed<typeof PREDICT.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
   const image = positionals[0];
-  const fit = (values.resize ? 'resize' : values.crop ?? 'none') as InputFit;
-  if (!INPUT_FITS.includes(fit)) throw new ConfigError(`--crop ${values.crop}: use one of ${INPUT_FITS.join(', ')}`);
-  if (values.resize && values.crop && values.crop !== 'resize') throw new ConfigError(`--resize and --crop ${values.crop} contradict each other`);
-  const topK = numberOpt(values['top-k'], 'top-k', 3, { int: true, min: 1 });
+  const fit = (values.resize ? 'resize' : values.crop) as InputFit;
+  const topK = values['top-k'];
   const detect = {
-    ...(values.threshold !== undefined ? { thresholdAbs: numberOpt(values.threshold, 'threshold', 0.2) } : {}),
-    ...(values['min-distance'] !== undefined ? { minDistance: numberOpt(values['min-distance'], 'min-distance', 20, { int: true, min: 0 }) } : {}),
+    ...(values.threshold !== undefined ? { thresholdAbs: values.threshold } : {}),
+    ...(values['min-distance'] !== undefined ? { minDistance: values['min-distance'] } : {}),
   };
+  if (values.overlay) prepareOutputFile(values.overlay, '--overlay');
 
   // Read the image before the model: a bad image is the commoner mistake and is cheaper to report.
   const { depth, encoding } = await readDepthFile(image);
@@ -168,7 +92,6 @@ async function predictCommand(args: string[], io: CliIO): Promise<number> {
     const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image });
     if (values.overlay) {
       const f = pred.prepared.frame;
-      fs.mkdirSync(path.dirname(path.resolve(values.overlay)), { recursive: true });
       fs.writeFileSync(values.overlay, renderOverlayPng(depth, pred.grasps, fit === 'none' ? undefined : { top: f.top, left: f.left, height: f.winH, width: f.winW }));
     }
     if (pred.grasps.length === 0) io.err(`grasplab predict: no grasp quality peak above the threshold (${detect.thresholdAbs ?? 0.2}) in ${image}`);
@@ -203,15 +126,13 @@ function roundAll(o: Record<string, number>): Record<string, number> {
 
 // ---- export ---------------------------------------------------------------------------------------------------
 
-async function exportCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { 'model-dir': { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
-  });
-  const modelDir = requireOpt(values['model-dir'], 'model-dir', 'export');
-  const out = requireOpt(values.out, 'out', 'export');
-  const formats: WeightFormat[] = values.format === 'all' ? [...WEIGHT_FORMATS] : [parseWeightFormat(values.format ?? 'float32')];
-  if (path.resolve(out) === path.resolve(modelDir)) throw new ConfigError('--out must differ from --model-dir (the export would overwrite its source)');
+async function exportCommand({ values }: Parsed<typeof EXPORT.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  const out = values.out;
+  const formats: WeightFormat[] = values.format === 'all' ? [...WEIGHT_FORMATS] : [parseWeightFormat(values.format)];
+  const source = resolveModelFolder(modelDir);
+  if (path.resolve(out) === source.dir) throw new ConfigError('--out must differ from --model (the export would overwrite its source)');
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new ConfigError(`--out ${out} is a file; export writes a folder (model.json + weight shards)`);
   const loaded = await loadModel(modelDir);
   // An aux-head model exports its main output only: deployment needs no aux maps.
   const model = inferenceModel(loaded);
@@ -220,7 +141,7 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
     const rows = [];
     for (const format of formats) {
       const dir = formats.length > 1 ? path.join(out, format) : out;
-      const r = await exportModel(model, dir, { format, source: { exportedFrom: path.resolve(modelDir) } });
+      const r = await exportModel(model, dir, { format, source: { exportedFrom: source.dir } });
       rows.push({ format, dir, files: r.files, totalBytes: r.totalBytes, weightBytes: r.weightBytes, tensors: r.tensors, values: r.values });
     }
     io.out(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
@@ -232,11 +153,10 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
 
 // ---- latency --------------------------------------------------------------------------------------------------
 
-async function latencyCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { model: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' } } });
-  const modelDir = requireOpt(values.model, 'model', 'latency');
-  const runs = numberOpt(values.runs, 'runs', 10, { int: true, min: 1 });
-  const warmup = numberOpt(values.warmup, 'warmup', 2, { int: true, min: 0 });
+async function latencyCommand({ values }: Parsed<typeof LATENCY.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  const runs = values.runs;
+  const warmup = values.warmup;
   const model = await loadModel(modelDir);
   try {
     const lat = await measureModelLatency(model, { runs, warmup });
@@ -272,37 +192,19 @@ async function withProfile<T>(profile: string | undefined, fn: () => Promise<T>)
   }
 }
 
-async function trainCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: 'string' },
-      depth: { type: 'string' },
-      'width-mult': { type: 'string' },
-      'aux-weight': { type: 'string' },
-      profile: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'run-name': { type: 'string' },
-      seed: { type: 'string' },
-      fresh: { type: 'boolean' },
-    },
-  });
-  const name = requireOpt(values.model, 'model', 'train') as ModelName;
-  if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
-  const profile = values.profile ? currentProfile({ GRASPLAB_PROFILE: values.profile }) : currentProfile();
-  const seed = numberOpt(values.seed, 'seed', profile.seeds[0], { int: true });
-  const auxWeight = values['aux-weight'] === undefined ? undefined : numberOpt(values['aux-weight'], 'aux-weight', 0.4, { min: 0 });
+async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO): Promise<number> {
+  const name = values.model as ModelName;
+  const profile = currentProfile({ ...process.env, GRASPLAB_PROFILE: values.profile });
+  const seed = values.seed ?? profile.seeds[0];
+  const auxWeight = values['aux-weight'];
   const modelCfg: ModelConfig = { name };
   if (name === 'pspnet') {
-    modelCfg.resnetDepth = numberOpt(values.depth, 'depth', profile.pspnet.depth, { int: true }) as ModelConfig['resnetDepth'];
-    modelCfg.widthMultiplier = numberOpt(values['width-mult'], 'width-mult', profile.pspnet.widthMultiplier, { min: 0 });
+    modelCfg.resnetDepth = (values.depth ?? profile.pspnet.depth) as ModelConfig['resnetDepth'];
+    modelCfg.widthMultiplier = values['width-mult'] ?? profile.pspnet.widthMultiplier;
     if (auxWeight !== undefined && auxWeight > 0) modelCfg.aux = true;
-  } else if (values.depth !== undefined || values['width-mult'] !== undefined || auxWeight !== undefined) {
-    throw new ConfigError(`--depth, --width-mult and --aux-weight only apply to --model pspnet`);
   }
-  const batchSize = numberOpt(values['batch-size'], 'batch-size', profile.batchSize, { int: true, min: 1 });
-  const epochs = numberOpt(values.epochs, 'epochs', profile.epochs, { int: true, min: 1 });
+  const batchSize = values['batch-size'] ?? profile.batchSize;
+  const epochs = values.epochs ?? profile.epochs;
   const pspTag = name === 'pspnet' ? `-r${modelCfg.resnetDepth}-w${modelCfg.widthMultiplier}${modelCfg.aux ? `-aux${auxWeight}` : ''}` : '';
   const runName = values['run-name'] ?? `cli-${name}${pspTag}-${profile.name}-s${seed}`;
   const runDir = runDirFor(runName);
@@ -347,48 +249,78 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   });
 }
 
-async function evalCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'model-dir': { type: 'string' },
-      out: { type: 'string' },
-      'jacquard-output': { type: 'string' },
-      'top-k': { type: 'string' },
-      'split-seed': { type: 'string' },
-      'batch-size': { type: 'string' },
-      limit: { type: 'string' },
-    },
-  });
-  const modelDir = requireOpt(values['model-dir'], 'model-dir', 'eval');
-  const topK = numberOpt(values['top-k'], 'top-k', 1, { int: true, min: 1 });
-  const batchSize = numberOpt(values['batch-size'], 'batch-size', 4, { int: true, min: 1 });
-  const limit = numberOpt(values.limit, 'limit', 0, { int: true, min: 0 });
-  const split = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: numberOpt(values['split-seed'], 'split-seed', SPLIT_SEED, { int: true }) };
-  const choice = currentDataset();
-  const model = await loadModel(modelDir);
+async function evalCommand({ values, given }: Parsed<typeof EVAL.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  resolveModelFolder(modelDir); // a wrong model path is reported before the dataset is read
+  const topK = values['top-k'];
+  const dry = dryRun();
+  const limit = values.limit ?? (dry ? dry.evalImages : undefined);
+  if (dry && values.limit === undefined) io.err(`grasplab eval: ${dry.note}: scoring the first ${limit} images`);
+  const choice = resolveDatasetChoice({ kind: values.dataset as DatasetKind | undefined, dir: values['data-dir'] });
+  const folderGiven = given.has('data-dir');
+  const split: EvalSplit = (values.split as EvalSplit | undefined) ?? defaultEvalSplit(choice, folderGiven);
+  // the test split lives in its own folder; the others are cut from the dataset folder (image-wise, as training)
+  const source = split === 'test' ? requireTestSplit(choice) : choice;
+  const out = values.out ?? defaultEvalOut(modelDir, choice.kind, split);
+  prepareOutputFile(out, '--out');
+  if (values['jacquard-output']) prepareOutputFile(values['jacquard-output'], '--jacquard-output');
+  const ds = await openDataset(source);
+  const splitSpec = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: values['split-seed'] };
+  const splitEntriesOf = (): DatasetEntry[] => (split === 'train' || split === 'val' ? splitEntries(ds.entries, splitSpec)[split] : ds.entries);
+  const entries = splitEntriesOf();
+  const scored = limit !== undefined ? entries.slice(0, limit) : entries;
+
+  const { model, folder } = await loadModelWithFolder(modelDir);
   try {
     const size = modelInputSize(model);
-    const ds = await openDataset(choice);
-    const { val } = splitEntries(ds.entries, split);
-    // the workbench's validation preprocessing (no augmentation), over the whole validation split unless --limit
-    const loader = new BatchLoader(ds, val, { batchSize: 1, seed: split.seed, shuffle: false, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
-    const samples = await loader.samples(limit > 0 ? limit : undefined);
-    const res = await evaluateModel(model, samples, { topK, batchSize });
-    // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
-    const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split, topK, backend: tf.getBackend(), accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    io.err(`grasplab eval: ${scored.length} of ${entries.length} ${split} images of ${source.dir} (${choice.kind}${choice.detected ? ', detected' : ''}), backend ${tf.getBackend()}`);
+    let next = 0.1;
+    const res = await evaluateDatasetEntries(model, ds, scored, {
+      outputSize: size,
+      topK,
+      batchSize: values['batch-size'],
+      iouThreshold: values['iou-threshold'],
+      angleTolerance: (values['angle-threshold'] * Math.PI) / 180,
+      onProgress: (done, total) => {
+        if (total >= 50 && done / total >= next) {
+          io.err(`  ${done}/${total}`);
+          next = Math.floor((done / total) * 10 + 1) / 10;
+        }
+      },
+    });
+    const report = {
+      model: { path: modelDir, dir: folder.dir, kind: folder.kind, card: folder.card ?? null, params: describeModel(inferenceModel(model)).params, inputSize: size },
+      dataset: { kind: choice.kind, dir: choice.dir, split, ...(split === 'test' ? { testDir: source.dir } : {}), ...(split === 'train' || split === 'val' ? { splitSeed: splitSpec.seed, trainFraction: TRAIN_FRACTION } : {}), images: entries.length },
+      metric: { iouThreshold: values['iou-threshold'], angleThresholdDeg: values['angle-threshold'], topK },
+      backend: tf.getBackend(),
+      accuracy: res.accuracy,
+      correct: res.correct,
+      total: res.total,
+      perImage: res.perImage,
+    };
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
       const lines = jacquardOutputLines(res.perImage, { outputSize: size, maxGrasps: topK });
       fs.writeFileSync(values['jacquard-output'], lines.join('\n') + (lines.length ? '\n' : ''));
     }
-    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
+    io.out(
+      JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, dataDir: source.dir, split, model: folder.dir, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2),
+    );
     return 0;
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * `<results>/eval/<model>-<dataset>-<split>.json`: never inside the model folder (models/ is committed; a training run
+ * replaces its checkpoint folders wholesale). A checkpoint `runs/NAME/best` is named `NAME-best`.
+ */
+function defaultEvalOut(modelPath: string, kind: string, split: string): string {
+  const abs = path.resolve(modelPath.replace(/[\\/]model\.json$/, ''));
+  const base = path.basename(abs);
+  const name = base === BEST_DIR || base === 'last' ? `${path.basename(path.dirname(abs))}-${base}` : base;
+  return path.join(resultsDir(), 'eval', `${name}-${kind}-${split}.json`);
 }
 
 if (require.main === module) {
