@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { jupyterPython } from '../lib/config/jupyter_env';
 import { PROJECT_ROOT } from '../lib/config/paths';
 
 const args = process.argv.slice(2);
@@ -16,22 +17,13 @@ const smoke = args.includes('--smoke');
 const fresh = args.includes('--fresh');
 const only = args.filter((a) => !a.startsWith('--'));
 
-function findPython(): string | undefined {
-  // Debian's jupyter lives under /usr/bin/python3; the python3 first on PATH may be a separate build without it.
-  const candidates = [process.env.GRASPLAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[];
-  return candidates.find((py) => spawnSync(py, ['-c', 'import nbclient, nbconvert, nbformat, ipykernel'], { stdio: 'ignore' }).status === 0);
-}
-
-const python = findPython();
-if (!python) {
-  console.error(
-    'grasplab: Jupyter (nbclient + nbconvert) was not found.\n' +
-      '  Debian/Ubuntu: sudo apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel python3-nbformat\n' +
-      '  pip:           python3 -m pip install nbclient nbconvert ipykernel   (or: pip install jupyterlab)\n' +
-      '  Set GRASPLAB_PYTHON to the python that has them if it is not python3 on PATH.',
-  );
+// The project's .venv (set up by npm install; refreshed here if requirements.txt changed), or GRASPLAB_PYTHON.
+const found = jupyterPython();
+if ('message' in found) {
+  console.error(found.message);
   process.exit(1);
 }
+const python = found.python;
 
 const nbDir = path.join(PROJECT_ROOT, 'notebooks');
 let notebooks = fs.readdirSync(nbDir).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
