@@ -155,8 +155,10 @@ async function exportCommand({ values }: Parsed<typeof EXPORT.options>, io: CliI
 
 async function latencyCommand({ values }: Parsed<typeof LATENCY.options>, io: CliIO): Promise<number> {
   const modelDir = values.model;
-  const runs = values.runs;
-  const warmup = values.warmup;
+  // a dry run times 2 runs after 1 warm-up unless told otherwise
+  const dry = dryRun();
+  const runs = dry ? Math.min(values.runs, 2) : values.runs;
+  const warmup = dry ? Math.min(values.warmup, 1) : values.warmup;
   const model = await loadModel(modelDir);
   try {
     const lat = await measureModelLatency(model, { runs, warmup });
@@ -203,10 +205,11 @@ async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO)
     modelCfg.widthMultiplier = values['width-mult'] ?? profile.pspnet.widthMultiplier;
     if (auxWeight !== undefined && auxWeight > 0) modelCfg.aux = true;
   }
-  const batchSize = values['batch-size'] ?? profile.batchSize;
-  const epochs = values.epochs ?? profile.epochs;
+  // a dry run (GRASPLAB_DRY_RUN) takes the profile's token epochs whatever --epochs says
+  if (profile.dryRun && values.epochs !== undefined) io.err(`grasplab train: ${profile.dryRun}: --epochs ${values.epochs} ignored`);
+  const epochs = profile.dryRun ? profile.epochs : (values.epochs ?? profile.epochs);
   const pspTag = name === 'pspnet' ? `-r${modelCfg.resnetDepth}-w${modelCfg.widthMultiplier}${modelCfg.aux ? `-aux${auxWeight}` : ''}` : '';
-  const runName = values['run-name'] ?? `cli-${name}${pspTag}-${profile.name}-s${seed}`;
+  const runName = values['run-name'] ?? `cli-${name}${pspTag}-${profile.name}-s${seed}${profile.dryRun ? '-dryrun' : ''}`;
   const runDir = runDirFor(runName);
   if (values.fresh) fs.rmSync(runDir, { recursive: true, force: true });
 
@@ -214,7 +217,12 @@ async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO)
   return withProfile(values.profile, async () => {
     // The notebooks' data pipeline: synthetic set generated on first use, image-wise split, fixed validation samples.
     const wb = await openWorkbench({ seed: SPLIT_SEED, trainFraction: TRAIN_FRACTION, log: (m) => io.err(m) });
-    io.err(`grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), profile ${profile.name}, backend ${tf.getBackend()}`);
+    // the workbench's profile: a dry run may have lowered the batch to fit the backend's memory
+    const batchSize = values['batch-size'] ?? wb.profile.batchSize;
+    io.err(
+      `grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), ` +
+        `profile ${profile.name}${profile.dryRun ? ` (${wb.profile.dryRun})` : ''}, batch ${batchSize}, backend ${tf.getBackend()}`,
+    );
     const res = await runExperiment(wb, {
       name: runName,
       model: modelCfg,

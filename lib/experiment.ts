@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendReport } from './backend/setup';
+import { dryRun } from './config/dry_run';
 import { currentDataset, type DatasetChoice } from './config/paths';
 import { currentProfile, type Profile } from './config/profiles';
 import { openDataset, type DatasetEntry, type GraspDataset } from './data/dataset';
@@ -14,6 +15,7 @@ import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset }
 import { detectGraspsInMaps } from './eval/detect';
 import { evaluateModel, mapsFromTensor } from './eval/metric';
 import { measureLatency } from './eval/timing';
+import { dryRunForwardOnly, fitDryRunToMemory } from './models/profile_memory';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
 import { fit, type FitResult } from './train/loop';
 import type { EpochRecord, ProgressCallback } from './train/progress';
@@ -52,8 +54,9 @@ export interface WorkbenchOptions {
  */
 export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbench> {
   const log = opts.log ?? ((m: string) => console.log(m));
-  const profile = currentProfile();
   const backend = await selectBackend();
+  // a dry run whose batch cannot fit the backend's memory runs at the report's batch 2 (and says so)
+  const profile = fitDryRunToMemory(currentProfile(), backend.backend, log);
   const choice = currentDataset();
   if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log);
   const dataset = await openDataset(choice);
@@ -152,6 +155,8 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const trainModel = buildModel({ seed, ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize });
   const batchSize = spec.batchSize ?? wb.profile.batchSize;
   const { teacher, onProgress, ...recorded } = spec;
+  const forwardOnly = dryRunForwardOnly(wb.profile, wb.backend.backend, trainModel, batchSize, teacher);
+  if (forwardOnly) console.log(`grasplab: ${spec.name}: ${forwardOnly}`);
   const result = await fit({
     name: spec.name,
     model: trainModel,
@@ -168,8 +173,9 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     preciseBn: { batches: wb.profile.preciseBnBatches },
     validate: (m) => evaluateModel(m, wb.valSamples),
     restoreBest: true,
-    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length },
+    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length, ...(wb.profile.dryRun ? { dryRun: wb.profile.dryRun } : {}) },
     onProgress,
+    forwardOnly: !!forwardOnly,
   });
   const model = trainModel.outputs.length > 1 ? inferenceModel(trainModel) : trainModel;
   const { params, flops } = describeModel(model);
@@ -200,7 +206,8 @@ export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: num
         await first.data();
         tf.dispose(y);
       },
-      { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 },
+      // a dry run times 2 passes (a PSPNet-R101 forward takes seconds on a CPU)
+      dryRun() ? { warmup: opts.warmup ?? 1, runs: opts.runs ?? 2 } : { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 },
     );
     return r.median;
   } finally {

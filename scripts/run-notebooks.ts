@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { dryRun } from '../lib/config/dry_run';
 import { jupyterPython } from '../lib/config/jupyter_env';
 import { PROJECT_ROOT } from '../lib/config/paths';
 
@@ -41,12 +42,18 @@ const env: NodeJS.ProcessEnv = {
   JUPYTER_RUNTIME_DIR: process.env.JUPYTER_RUNTIME_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-jupyter-')),
 };
 let htmlDir = path.join(PROJECT_ROOT, 'results');
+const dry = dryRun(env);
 if (smoke) {
   env.GRASPLAB_PROFILE = 'smoke';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-smoke-'));
   env.GRASPLAB_RESULTS_DIR ??= path.join(tmp, 'results');
   if (!env.GRASPLAB_DATA_DIR && (env.GRASPLAB_DATASET ?? 'synthetic') === 'synthetic') env.GRASPLAB_DATA_DIR = path.join(tmp, 'data');
   htmlDir = env.GRASPLAB_RESULTS_DIR;
+} else if (dry) {
+  // a dry run's numbers mean nothing: its runs, metrics and reports never touch results/ (fresh every time)
+  env.GRASPLAB_RESULTS_DIR ??= path.join(PROJECT_ROOT, 'results', 'tmp', `dry-run-${env.GRASPLAB_PROFILE ?? 'cpu'}`);
+  htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
+  fs.rmSync(path.join(htmlDir, 'runs'), { recursive: true, force: true });
 } else if (env.GRASPLAB_RESULTS_DIR) {
   htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
 }
@@ -58,7 +65,7 @@ fs.mkdirSync(htmlDir, { recursive: true });
 if (fresh) fs.rmSync(path.join(htmlDir, 'runs'), { recursive: true, force: true });
 
 console.log(
-  `[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, wasm threads ${env.GRASPLAB_WASM_THREADS || 1}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`,
+  `[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}${dry ? ` — ${dry.note}` : ''}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, wasm threads ${env.GRASPLAB_WASM_THREADS || 1}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`,
 );
 const t0 = Date.now();
 const r = spawnSync(

@@ -1,3 +1,5 @@
+import type { Profile } from './profiles';
+
 /**
  * `GRASPLAB_DRY_RUN=1`: every notebook and CLI command of any profile runs end to end with the real model sizes but
  * a token amount of work — 2 training steps per run and 2 evaluation images — to show that a long profile (`paper`,
@@ -20,4 +22,30 @@ export function dryRun(env: NodeJS.ProcessEnv = process.env): DryRun | undefined
   const v = (env.GRASPLAB_DRY_RUN ?? '').trim().toLowerCase();
   if (!['1', 'true', 'yes'].includes(v)) return undefined;
   return { steps: DRY_RUN_STEPS, evalImages: DRY_RUN_EVAL_IMAGES, note: `dry run (GRASPLAB_DRY_RUN=${env.GRASPLAB_DRY_RUN}: ${DRY_RUN_STEPS} steps per run, ${DRY_RUN_EVAL_IMAGES} evaluation images)` };
+}
+
+/** Synthetic scenes of a dry run's own data set (enough for a 90/10 split with 2 validation images). */
+export const DRY_RUN_SCENES = 24;
+
+/**
+ * The profile as a dry run runs it: 1 epoch of 2 steps per run (the KD teacher too), 2 validation (and test) images,
+ * one batch for precise BN, a small synthetic set, at most the profile's first two seeds; model sizes, batch size and
+ * every notebook step unchanged.
+ * (Where the profile's batch cannot fit the backend's memory, lib/models/profile_memory `fitDryRunToMemory` lowers it.)
+ */
+export function withDryRun<P extends Profile>(profile: P, env: NodeJS.ProcessEnv = process.env): P {
+  const dry = dryRun(env);
+  if (!dry) return profile;
+  return {
+    ...profile,
+    epochs: 1,
+    batchesPerEpoch: dry.steps,
+    valImages: dry.evalImages,
+    preciseBnBatches: 1,
+    syntheticScenes: Math.min(profile.syntheticScenes, DRY_RUN_SCENES),
+    teacher: { ...profile.teacher, epochs: 1 },
+    // two seeds run the multi-seed code (per-seed loops, mean ± std) like three would, at two thirds of the time
+    seeds: profile.seeds.slice(0, 2),
+    dryRun: dry.note,
+  };
 }

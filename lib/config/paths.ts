@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError } from '../errors';
+import { dryRun } from './dry_run';
 
 /**
  * Project root: the nearest folder upwards holding grasplab's package.json. Looked up from this file first, then
@@ -45,7 +46,9 @@ export function currentDataset(env: NodeJS.ProcessEnv = process.env): DatasetCho
   if (kind !== 'cornell' && kind !== 'jacquard' && kind !== 'synthetic') {
     throw new ConfigError(`GRASPLAB_DATASET=${kind} is not a dataset; use cornell, jacquard or synthetic`);
   }
-  const dir = env.GRASPLAB_DATA_DIR ? path.resolve(env.GRASPLAB_DATA_DIR) : path.join(PROJECT_ROOT, 'data', kind);
+  // a dry run's small synthetic set must not replace the real one
+  const folder = kind === 'synthetic' && dryRun(env) ? 'synthetic-dryrun' : kind;
+  const dir = env.GRASPLAB_DATA_DIR ? path.resolve(env.GRASPLAB_DATA_DIR) : path.join(PROJECT_ROOT, 'data', folder);
   return { kind, dir };
 }
 

@@ -90,6 +90,8 @@ export interface FitOptions {
   shouldStop?: (info: { epoch: number; history: EpochRecord[] }) => boolean;
   /** override the run folder (default `<resultsDir()>/runs/<name>`) */
   runDir?: string;
+  /** steps compute the loss but do not update the weights (dry run of a model too big to train here; trainStep) */
+  forwardOnly?: boolean;
 }
 
 /** The best validation score so far and the epoch that reached it (its weights are in `best/`). */
@@ -197,7 +199,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     config: opts.config ?? {},
     train: { epochs, batchesPerEpoch: stepsPerEpoch, optimizer: optimizerCfg, schedule, lossKind: opts.lossKind ?? 'mse',
       auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT, kd: opts.teacher ? (opts.kd ?? null) : null, validateEvery,
-      preciseBnBatches: preciseBn?.batches ?? 0 },
+      preciseBnBatches: preciseBn?.batches ?? 0, ...(opts.forwardOnly ? { forwardOnly: true } : {}) },
     model: { name: model.name, params: model.countParams(), outputs: model.outputs.map((o) => o.shape) },
     backend: tf.getBackend(),
   };
@@ -248,6 +250,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         try {
           r = await trainStep(model, optimizer, batch, {
             lossKind: opts.lossKind, auxWeight: opts.auxWeight, teacher: opts.teacher, kd: opts.kd, step: state.step + 1,
+            forwardOnly: opts.forwardOnly,
           });
         } finally {
           tf.dispose([batch.x, batch.y]);
