@@ -19,11 +19,13 @@ import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
 import { exportModel, loadModelFromDir } from './export/save';
+import { importTorchModel } from './export/import_model';
+import { writeMapsNpy } from './export/maps_file';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
 import { describeModel, inferenceModel, type ModelConfig, type ModelName } from './models/registry';
 import { BEST_DIR, runDirFor } from './train/loop';
 import { consoleProgress } from './train/progress';
-import { DOCTOR, EVAL, EXPORT, LATENCY, PREDICT, TRAIN } from './cli/commands';
+import { DOCTOR, EVAL, EXPORT, IMPORT, LATENCY, PREDICT, TRAIN } from './cli/commands';
 import { doctorCommand } from './cli/doctor';
 import { prepareOutputFile } from './cli/output';
 import { runCli, STD_IO, type CliIO, type Runners } from './cli/run';
@@ -31,7 +33,7 @@ import type { Parsed } from './cli/spec';
 import { dryRun } from './config/dry_run';
 
 /**
- * `grasplab` command bodies: train / eval / export / predict / latency / doctor. Run as `npx grasplab ...`
+ * `grasplab` command bodies: train / eval / export / predict / latency / import / doctor. Run as `npx grasplab ...`
  * (bin/grasplab.js) or `npm run cli -- ...`. Options, help and usage errors come from the table in
  * lib/cli/commands.ts (parsed before this module loads); each body gets its parsed options. Every command prints its
  * result to stdout as JSON, so it can be piped; progress and notes go to stderr. Exit codes: 0 ok, 1 failed (the
@@ -48,6 +50,7 @@ export const RUNNERS: Runners = {
   predict: predictCommand,
   latency: latencyCommand,
   doctor: doctorCommand,
+  import: importCommand,
 };
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 bad usage). */
@@ -89,7 +92,8 @@ async function predictCommand({ values, positionals }: Parsed<typeof PREDICT.opt
   const { depth, encoding } = await readDepthFile(image);
   const model = await loadModel(modelDir);
   try {
-    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image });
+    const pred = await predictGrasps(model, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
+    if (values['maps-out']) writeMapsNpy(values['maps-out'], pred.maps);
     if (values.overlay) {
       const f = pred.prepared.frame;
       fs.writeFileSync(values.overlay, renderOverlayPng(depth, pred.grasps, fit === 'none' ? undefined : { top: f.top, left: f.left, height: f.winH, width: f.winW }));
@@ -109,6 +113,7 @@ async function predictCommand({ values, positionals }: Parsed<typeof PREDICT.opt
           grasps: pred.grasps.map((g, k) => graspReport(g, k + 1)),
           timingsMs: roundAll(pred.timings),
           overlay: values.overlay ?? null,
+          mapsOut: values['maps-out'] ?? null,
         },
         null,
         2,
@@ -329,6 +334,33 @@ function defaultEvalOut(modelPath: string, kind: string, split: string): string 
   const base = path.basename(abs);
   const name = base === BEST_DIR || base === 'last' ? `${path.basename(path.dirname(abs))}-${base}` : base;
   return path.join(resultsDir(), 'eval', `${name}-${kind}-${split}.json`);
+}
+
+// ---- import ---------------------------------------------------------------------------------------------------
+
+async function importCommand({ values }: Parsed<typeof IMPORT.options>, io: CliIO): Promise<number> {
+  const from = values.from;
+  const out = values.out;
+  const name = values.model as ModelName;
+  await selectBackend({ quiet: true });
+  const r = await importTorchModel({
+    from,
+    out,
+    model: name,
+    depth: values.depth as ModelConfig['resnetDepth'] | undefined,
+    widthMultiplier: values['width-mult'],
+    aux: values.aux,
+    backboneOnly: values['backbone-only'],
+    seed: values.seed,
+  });
+  io.out(
+    JSON.stringify(
+      { out: r.out, modelConfig: r.modelConfig, params: r.params, files: r.files, usedKeys: r.loaded, ignoredKeys: r.ignored, unusedKeys: r.unused, layersLeftInitialised: r.leftInitialised },
+      null,
+      2,
+    ),
+  );
+  return 0;
 }
 
 if (require.main === module) {

@@ -47,13 +47,30 @@ export interface RawSample {
   grasps: GraspRectPoints[];
 }
 
+/**
+ * Where a sample's S×S input came from in its raw image (ggcnn's crop): the window `top, left, height × width`
+ * (before zoom) and `scale` = S / window size (1 for Cornell's 300×300 crop, 300/1024 for Jacquard's whole image),
+ * plus the augmentation applied (rotation in radians about the crop centre, zoom factor, 1 = none).
+ */
+export interface SampleCrop {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+  scale: number;
+  rotation: number;
+  zoom: number;
+}
+
 /** One preprocessed training sample (output size S, typically 300). */
 export interface Sample {
   id: string;
   /** normalised depth `clip(d - mean, -1, 1)`, S×S */
   depth: Image2D;
-  /** ground-truth rectangles in the crop's pixel frame */
+  /** ground-truth rectangles in the crop's pixel frame (ggcnn's integer corners) */
   grasps: GraspRectPoints[];
+  /** the crop this sample was cut from (set by `preprocess`) */
+  crop?: SampleCrop;
 }
 
 /** The four target/prediction maps, each S×S. */

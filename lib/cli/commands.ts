@@ -95,22 +95,54 @@ model exports its main output only.`,
 export const PREDICT = defineCommand({
   name: 'predict',
   summary: 'top grasps for one depth image',
-  description: `IMAGE: float32 TIFF in metres or 16-bit PNG in millimetres. Prints the top-k grasps as JSON (centre [row, col] px,
-angle rad/deg, opening px, jaw px, quality).`,
+  description: `IMAGE: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy float array in metres. Prints the top-k grasps as
+JSON (centre [row, col] px, angle rad/deg, opening px, jaw px, quality). --no-preprocess: IMAGE (.npy, SxS) is the
+network input itself (no inpainting, crop or normalisation). --maps-out: the raw network maps as .npy float32
+[S,S,4], channels pos, cos, sin, width.`,
   options: {
     model: { type: 'string', required: true, value: 'PATH', aliases: ['model-dir'], help: 'model folder (as for eval)' },
     'top-k': { type: 'int', min: 1, default: 3, help: 'grasps to print' },
     overlay: { type: 'string', value: 'FILE.png', help: 'also draw the grasps on the depth image (PNG; its folder is created)' },
     crop: { type: 'string', choices: INPUT_FITS, default: 'none', help: 'none: the image is already SxS; center: central SxS crop; resize: central square resized to SxS' },
     resize: { type: 'boolean', help: 'same as --crop resize' },
-    threshold: { type: 'number', min: 0, help: 'quality threshold of a grasp peak (ggcnn: 0.2)' },
+    threshold: { type: 'number', help: 'quality threshold of a grasp peak (ggcnn: 0.2; may be negative: every peak)' },
     'min-distance': { type: 'int', min: 0, help: 'minimum distance between grasp peaks in px (ggcnn: 20)' },
+    'no-preprocess': { type: 'boolean', help: 'IMAGE is the SxS network input itself (.npy): no inpainting, crop or normalisation' },
+    'maps-out': { type: 'string', value: 'FILE.npy', help: 'also write the raw maps [S,S,4] (pos, cos, sin, width) as float32 .npy' },
   },
-  positionals: { name: 'IMAGE', help: 'depth image: float32 TIFF in metres or 16-bit PNG in millimetres', min: 1, max: 1 },
+  positionals: { name: 'IMAGE', help: 'depth image: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy', min: 1, max: 1 },
   check: ({ values, given }) => {
     if (values.resize && given.has('crop') && values.crop !== 'resize') throw usageError('predict', `--resize and --crop ${values.crop} contradict each other`);
+    if (values['no-preprocess'] && (given.has('crop') || values.resize)) throw usageError('predict', '--no-preprocess takes the SxS network input as it is: no --crop/--resize');
   },
   examples: ['grasplab predict --model exported/psp50 depth.tiff --top-k 3 --crop center --overlay grasps.png'],
+});
+
+export const IMPORT = defineCommand({
+  name: 'import',
+  summary: 'a PyTorch state dict (.npz) → a model folder for eval, predict and export',
+  description: `A PyTorch state dict saved as .npz (README: "PyTorch weights") → a model folder for eval, predict and export.
+pspnet: hszhao/semseg module names plus the report's conv0 and *_output convs; depth, width and aux are read off the
+dict (given values must agree). --backbone-only loads the ResNet only (e.g. semseg's pretrained resnet50_v2) and
+reports the keys used.`,
+  options: {
+    from: { type: 'string', required: true, value: 'STATE.npz', help: 'the state dict (.npz, PyTorch layouts)' },
+    model: { type: 'string', required: true, choices: CLI_MODEL_NAMES, help: 'the network the dict belongs to' },
+    depth: { type: 'int', min: 18, max: 101, value: '18|34|50|101', help: "PSPNet's ResNet depth (default: read off the dict)" },
+    'width-mult': { type: 'number', min: 0.01, max: 4, help: "PSPNet's width multiplier (default: read off the dict)" },
+    aux: { type: 'boolean', help: "PSPNet with the aux head (default: read off the dict)" },
+    'backbone-only': { type: 'boolean', help: 'load the ResNet backbone only; the rest stays as initialised' },
+    seed: { type: 'int', min: 0, help: 'initialisation seed of layers the dict does not provide (default 1)' },
+    out: { type: 'string', required: true, value: 'DIR', help: 'model folder to write' },
+  },
+  check: ({ values, given }) => {
+    if (values.depth !== undefined && ![18, 34, 50, 101].includes(values.depth)) throw usageError('import', `--depth ${values.depth}: use 18, 34, 50 or 101`);
+    if (values.model !== 'pspnet') {
+      const bad = ['depth', 'width-mult', 'aux', 'backbone-only'].filter((k) => given.has(k));
+      if (bad.length) throw usageError('import', `${bad.map((k) => `--${k}`).join(', ')} only ${bad.length > 1 ? 'apply' : 'applies'} to --model pspnet (got --model ${values.model})`);
+    }
+  },
+  examples: ['grasplab import --from ggcnn_cornell_epoch23.npz --model ggcnn --out models/ggcnn-published'],
 });
 
 export const LATENCY = defineCommand({
@@ -139,7 +171,7 @@ says what); --json prints the report as JSON.`,
 });
 
 /** Every command, in the order `grasplab --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [TRAIN, EVAL, EXPORT, PREDICT, LATENCY, DOCTOR];
+export const COMMANDS: readonly CommandSpec[] = [TRAIN, EVAL, EXPORT, PREDICT, LATENCY, IMPORT, DOCTOR];
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -5,6 +5,7 @@ import { DataFormatError } from '../errors';
 import { readDepthTiff } from './tiff';
 import { readPcdDepth } from './pcd';
 import { isMissing } from './image';
+import { pyRound } from '../py_math';
 
 /**
  * Cornell grasping dataset on disk (also the format of grasplab's synthetic set):
@@ -59,9 +60,10 @@ export function listCornell(dir: string): CornellListing[] {
 }
 
 /**
- * Parses a Cornell rectangle file: 4 lines `x y` per rectangle (p0→p1 the jaw opening, as ggcnn
- * `load_from_cornell_file`), converted to `[row, col] = [y, x]`. A rectangle with a NaN coordinate is skipped and
- * reported through `warn` (real case: `01/pcd0165cpos.txt`); any other malformed line is an error.
+ * Parses a Cornell rectangle file: 4 lines `x y` per rectangle (p0→p1 the jaw opening), converted as ggcnn
+ * `load_from_cornell_file` does to integer corners `[row, col] = [round(y), round(x)]` (Python's round, ties to even:
+ * `pyRound`), which is what ggcnn's crop centre, targets and IoU are computed from. A rectangle with a NaN coordinate
+ * is skipped and reported through `warn` (real case: `01/pcd0165cpos.txt`); any other malformed line is an error.
  */
 export function parseCornellGrasps(text: string, file: string, warn: (msg: string) => void = () => {}): GraspRectPoints[] {
   const lines = text
@@ -90,7 +92,7 @@ export function parseCornellGrasps(text: string, file: string, warn: (msg: strin
           else throw new DataFormatError(file, `line ${no}: "${s}" is not a number`);
         }
       }
-      pts.push([y, x]);
+      pts.push([pyRound(y), pyRound(x)]);
     }
     if (nan) {
       skipped++;

@@ -25,14 +25,18 @@ export function rectAngle(r: GraspRectPoints): number {
   return wrapAngle(Math.atan2(-dy, dx));
 }
 
-/** Jaw opening |p0p1| in pixels. */
+/** Jaw opening |p0p1| in pixels, as numpy's `sqrt(dx**2 + dy**2)` (Math.hypot can differ in the last bit). */
 export function rectLength(r: GraspRectPoints): number {
-  return Math.hypot(r[1][0] - r[0][0], r[1][1] - r[0][1]);
+  const dy = r[1][0] - r[0][0];
+  const dx = r[1][1] - r[0][1];
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
-/** Gripper plate size |p1p2| in pixels. */
+/** Gripper plate size |p1p2| in pixels (as `rectLength`). */
 export function rectWidth(r: GraspRectPoints): number {
-  return Math.hypot(r[2][0] - r[1][0], r[2][1] - r[1][1]);
+  const dy = r[2][0] - r[1][0];
+  const dx = r[2][1] - r[1][1];
+  return Math.sqrt(dy * dy + dx * dx);
 }
 
 /** Centre/angle/size form of a rectangle (ggcnn `GraspRectangle.as_grasp`, without the int centre). */

@@ -2,21 +2,13 @@ import type * as tf from '@tensorflow/tfjs';
 import type { DatasetEntry, GraspDataset } from '../data/dataset';
 import { defaultCrop, preprocessSteps } from '../data/preprocess';
 import { Rng } from '../data/random';
-import type { Grasp } from '../types';
+import type { Grasp, SampleCrop } from '../types';
 import { evaluateModel, type EvaluateOptions, type ImageVerdict } from './metric';
-
-/** Where an image's S×S network input was cut from in the image file: window (pixels) and scale = S / window side. */
-export interface CropWindow {
-  top: number;
-  left: number;
-  height: number;
-  width: number;
-  scale: number;
-}
 
 /** One image's verdict with where its input came from: what `grasplab eval` writes per image. */
 export interface DatasetImageVerdict extends ImageVerdict {
-  crop: CropWindow;
+  /** where the S×S input was cut from in the image file (window in pixels, scale = S / window side) */
+  crop: SampleCrop;
   /** ground-truth rectangles of the image */
   groundTruth: number;
   /** the grasps' centres in the image file's pixels ([row, col]; the network frame is `grasps[k].center`) */
@@ -64,8 +56,7 @@ export async function evaluateDatasetEntries(
       opts,
     );
     res.perImage.forEach((v, k) => {
-      const w = traces[k].window;
-      const crop: CropWindow = { top: w.top, left: w.left, height: w.height, width: w.width, scale: S / w.height };
+      const crop = traces[k].sample.crop!; // set by preprocess
       perImage.push({ ...v, crop, groundTruth: raws[k].grasps.length, imageCenters: v.grasps.map((g) => imageCenter(g, crop)) });
     });
     opts.onProgress?.(Math.min(entries.length, i + chunk), entries.length);
@@ -74,7 +65,7 @@ export async function evaluateDatasetEntries(
   return { accuracy: perImage.length ? correct / perImage.length : 0, correct, total: perImage.length, perImage };
 }
 
-function imageCenter(g: Grasp, c: CropWindow): [number, number] {
+function imageCenter(g: Grasp, c: SampleCrop): [number, number] {
   const r = (v: number) => Number(v.toFixed(2));
   return [r(c.top + g.center[0] / c.scale), r(c.left + g.center[1] / c.scale)];
 }

@@ -1,6 +1,6 @@
 import { ANGLE_TOLERANCE_RAD, IOU_THRESHOLD } from '../constants';
 import { rectAngle, rectFromGrasp } from '../data/grasp_rect';
-import { forEachPolygonPixel } from '../data/polygon';
+import { forEachPolygonPixel, polygonCandidateBox } from '../data/polygon';
 import type { Grasp, GraspRectPoints, Point } from '../types';
 
 /** Pixels inside a polygon, as a 0/1 mask over its bounding box. */
@@ -15,29 +15,17 @@ interface Raster {
 }
 
 /**
- * Rasterises a polygon like `skimage.draw.polygon(rows, cols)` with no `shape` (as ggcnn's IoU calls it): pixel
- * `(r, c)` is inside when its integer centre passes skimage's crossing test (`lib/data/polygon.ts`, the same rule the
- * targets are drawn with); pixels with a negative coordinate are dropped, none are clipped at the far side.
- * Edge pixels follow the half-open rule, so an axis-aligned 30×60 rectangle covers exactly 1800 pixels.
+ * Rasterises a polygon like `skimage.draw.polygon(rows, cols)` with no `shape`, as ggcnn's IoU calls it
+ * (`lib/data/polygon.ts`, the same rule the targets are drawn with): pixels on an edge or a vertex count, pixels with
+ * a negative coordinate are dropped, none are clipped at the far side. An axis-aligned rectangle on integer corners
+ * 30×60 apart covers 31×61 = 1891 pixels.
  */
 export function rasterizePolygon(points: readonly Point[]): Raster {
-  let rMin = Infinity;
-  let rMax = -Infinity;
-  let cMin = Infinity;
-  let cMax = -Infinity;
-  for (const [r, c] of points) {
-    rMin = Math.min(rMin, r);
-    rMax = Math.max(rMax, r);
-    cMin = Math.min(cMin, c);
-    cMax = Math.max(cMax, c);
-  }
-  const minRow = Math.max(0, Math.ceil(rMin));
-  const maxRow = Math.floor(rMax);
-  const minCol = Math.max(0, Math.ceil(cMin));
-  const maxCol = Math.ceil(cMax);
-  if (!(points.length >= 3) || !(maxRow >= minRow) || !(maxCol >= minCol)) {
+  const box = polygonCandidateBox(points, Infinity, Infinity);
+  if (!box || box.r1 < box.r0 || box.c1 < box.c0) {
     return { minRow: 0, maxRow: -1, minCol: 0, maxCol: -1, inside: new Uint8Array(0), count: 0 };
   }
+  const { r0: minRow, r1: maxRow, c0: minCol, c1: maxCol } = box;
   const cols = maxCol - minCol + 1;
   const inside = new Uint8Array((maxRow - minRow + 1) * cols);
   let count = 0;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ANGLE_TOLERANCE_RAD, IOU_THRESHOLD } from '../constants';
 import { ShapeError } from '../errors';
-import type { Grasp, GraspMaps, GraspRectPoints, Image2D, Sample } from '../types';
+import type { Grasp, GraspMaps, GraspRectPoints, Image2D, Sample, SampleCrop } from '../types';
 import { detectGraspsInMaps, type DetectOptions } from './detect';
 import { graspMaxIoU } from './iou';
 import type { PostprocessOptions } from './postprocess';
@@ -30,6 +30,8 @@ export interface ImageVerdict {
   grasps: Grasp[];
   /** best IoU of any detected grasp with any angle-compatible ground truth (ggcnn `max_iou`), 0 if none */
   bestIoU: number;
+  /** where the image's S×S input was cut from (the sample's crop window), when known */
+  crop?: SampleCrop;
 }
 
 export interface EvaluationResult {
@@ -131,7 +133,10 @@ export async function evaluateModel(
         throw new ShapeError(`evaluateModel: model output is [${y.shape}], expected [${batch.length},${h},${w},4] like its input`);
       }
       const maps = await mapsFromTensor(y);
-      maps.forEach((m, i) => perImage.push(evaluateImage(batch[i].id, m, batch[i].grasps, opts)));
+      maps.forEach((m, i) => {
+        const verdict = evaluateImage(batch[i].id, m, batch[i].grasps, opts);
+        perImage.push(batch[i].crop ? { ...verdict, crop: batch[i].crop } : verdict);
+      });
     } finally {
       x.dispose();
       y?.dispose();

@@ -12,7 +12,7 @@ import type { Image2D } from '../types';
  */
 
 /** How the file stored depth, for messages. */
-export type DepthEncoding = 'tiff-float-m' | 'png16-mm';
+export type DepthEncoding = 'tiff-float-m' | 'png16-mm' | 'npy-float';
 
 export interface DecodedDepth {
   /** depth in metres; 0 or non-finite = missing */

@@ -16,6 +16,11 @@ export interface PredictOptions {
   detect?: Omit<DetectOptions, 'maxGrasps'>;
   /** names the image in errors */
   source?: string;
+  /**
+   * default true: inpaint, fit and normalise the depth (metres). false: the image already is the network input
+   * (S×S, e.g. ggcnn's normalised crop saved as .npy) and goes into the network unchanged.
+   */
+  preprocess?: boolean;
 }
 
 export interface Prediction {
@@ -55,7 +60,7 @@ export function modelInputSize(model: tf.LayersModel): number {
 export async function predictGrasps(model: tf.LayersModel, depth: Image2D, opts: PredictOptions = {}): Promise<Prediction> {
   const t0 = performance.now();
   const size = modelInputSize(model);
-  const prepared = prepareDepthInput(depth, size, opts.fit ?? 'none', opts.source);
+  const prepared = opts.preprocess === false ? asNetworkInput(depth, size, opts.source) : prepareDepthInput(depth, size, opts.fit ?? 'none', opts.source);
   const t1 = performance.now();
   const y = tf.tidy(() => {
     const x = tf.tensor4d(prepared.input.data, [1, size, size, 1]);
@@ -83,6 +88,15 @@ export async function predictGrasps(model: tf.LayersModel, depth: Image2D, opts:
     processed,
     timings: { prepareMs: t1 - t0, forwardMs: t2 - t1, postprocessMs: t3 - t2, totalMs: t3 - t0 },
   };
+}
+
+/** An S×S image taken as the network input as it is (no inpainting, fitting or normalisation). */
+function asNetworkInput(img: Image2D, size: number, source = 'network input'): PreparedInput {
+  if (img.height !== size || img.width !== size) {
+    throw new ShapeError(`${source}: a network input must be ${size}x${size} (the model's input), got ${img.height}x${img.width}; without --no-preprocess any depth image size can be fitted`);
+  }
+  if (!img.data.every(Number.isFinite)) throw new ShapeError(`${source}: the network input holds NaN/Inf values (only depth images are inpainted)`);
+  return { input: img, depth: img, frame: { top: 0, left: 0, winH: size, winW: size, size }, filled: 0 };
 }
 
 /** A grasp as the CLI prints it: plain numbers, angle also in degrees, the gripper terms spelled out. */

@@ -3,7 +3,7 @@ import { unzipSync } from 'fflate';
 import { DataFormatError } from '../errors';
 
 /**
- * Reader for NumPy `.npy` arrays and `.npz` archives (`np.savez` / `np.savez_compressed`: a zip of `<key>.npy`
+ * Reader (and float32 `.npy` writer) for NumPy `.npy` arrays and `.npz` archives (`np.savez` / `np.savez_compressed`: a zip of `<key>.npy`
  * members), e.g. PyTorch state dicts exported with `np.savez(f, **{k: v.numpy() for k, v in sd.items()})`.
  * The zip layer is fflate; the .npy format (magic, version 1–3 header, Python-literal dict with descr /
  * fortran_order / shape) is parsed here. Numeric dtypes only (no object/structured arrays: those are pickles).
@@ -47,6 +47,41 @@ export function readNpzFile(file: string): Map<string, NpyArray> {
     throw new DataFormatError(file, `cannot read (${e instanceof Error ? e.message : String(e)})`);
   }
   return parseNpz(bytes, file);
+}
+
+/** Reads one `.npy` file. */
+export function readNpyFile(file: string): NpyArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new DataFormatError(file, `cannot read (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseNpy(bytes, file);
+}
+
+/**
+ * A float32 array as a `.npy` file (format 1.0, little-endian `<f4`, C order), byte for byte what `np.save` writes:
+ * the header dict padded with spaces to a multiple of 64 bytes and ended by a newline.
+ */
+export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) throw new RangeError(`encodeNpy: shape (${shape.join(',')}) holds ${count} values, got ${data.length}`);
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
+  const header = dict.padEnd(total - 10 - 1, ' ') + '\n';
+  const out = new Uint8Array(10 + header.length + data.length * 4);
+  out.set([...MAGIC, 1, 0]);
+  const view = new DataView(out.buffer);
+  view.setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
+  for (let i = 0; i < data.length; i++) view.setFloat32(10 + header.length + 4 * i, data[i], true);
+  return out;
+}
+
+/** Writes a float32 `.npy` file (see `encodeNpy`). */
+export function writeNpyFile(file: string, data: Float32Array, shape: readonly number[]): void {
+  fs.writeFileSync(file, encodeNpy(data, shape));
 }
 
 /** Parses `.npz` bytes; `file` names the source in errors. */

@@ -28,6 +28,9 @@ import { relu, torchBatchNorm, torchConv2d } from './torch_layers';
  *   → 1×1 conv (→ classes) → bilinear to 301 → its own four output convs (`aux_pos_output`…) → `aux_maps`
  *   [B,300,300,4]; the model's outputs are then `[maps, aux_maps]`; `inferenceModel` drops the aux output.
  * Dropout2d (whole channels, p = `dropout`, default 0.1) is dropout2d.ts's seeded layer (reproducible runs).
+ * For R50/R101 this is semseg's PSPNet module for module (deep stem, dilation, PPM, cls/aux heads, channel counts,
+ * dropout): a PyTorch twin written with semseg's code and names (../shared/reference/pspnet_twin) has the same
+ * parameter count and its state dict reproduces its maps to 3e-7 through `import_semseg.ts`.
  */
 export interface PspnetOptions {
   depth: ResNetDepth;

@@ -15,6 +15,7 @@ export { assertInputSize } from './input_check';
 export { featureModel, inferenceModel, FEATURE_LAYER } from './views';
 export { pspnetParamCount, PSPNET_INPUT_SIZE } from './pspnet';
 export { loadTorchWeightsFile } from './import_torch';
+export { inferSemsegConfig, loadSemsegStateDict } from './import_semseg';
 import './adaptive_avg_pool';
 import './dilated_conv';
 import './resize_bilinear';
@@ -38,6 +39,8 @@ export interface ModelConfig {
   aux?: boolean;
   /** PSPNet: Dropout2d probability in the heads, default 0.1 */
   dropout?: number;
+  /** PSPNet: channels of the class-logit conv feeding the four output convs (semseg's `classes`), default 4 */
+  classes?: number;
   /** seed of the weight initialisers (default 1): same config + seed → same weights */
   seed?: number;
   /**
@@ -63,7 +66,7 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
   switch (cfg.name) {
     case 'ggcnn':
     case 'ggcnn2': {
-      const pspOnly = (['resnetDepth', 'widthMultiplier', 'aux', 'dropout'] as const).filter((k) => cfg[k] !== undefined);
+      const pspOnly = (['resnetDepth', 'widthMultiplier', 'aux', 'dropout', 'classes'] as const).filter((k) => cfg[k] !== undefined);
       if (pspOnly.length) throw new ConfigError(`${cfg.name}: ${pspOnly.join(', ')} only apply to pspnet (GG-CNNs are built exactly as published)`);
       model = cfg.name === 'ggcnn' ? buildGgcnn({ inputSize, seed }) : buildGgcnn2({ inputSize, seed });
       break;
@@ -73,7 +76,8 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
       if (!RESNET_DEPTHS.includes(depth)) throw new ConfigError(`pspnet: resnetDepth must be one of ${RESNET_DEPTHS.join(', ')}, got ${depth}`);
       const widthMultiplier = cfg.widthMultiplier ?? 1;
       if (!(widthMultiplier > 0 && widthMultiplier <= 4)) throw new ConfigError(`pspnet: widthMultiplier must be in (0, 4], got ${widthMultiplier}`);
-      model = buildPspnet({ depth, widthMultiplier, aux: cfg.aux ?? false, dropout: cfg.dropout ?? 0.1, seed, inputSize: cfg.inputSize ?? PSPNET_INPUT_SIZE });
+      if (cfg.classes !== undefined && !(Number.isInteger(cfg.classes) && cfg.classes >= 1)) throw new ConfigError(`pspnet: classes must be a positive integer, got ${cfg.classes}`);
+      model = buildPspnet({ depth, widthMultiplier, aux: cfg.aux ?? false, dropout: cfg.dropout ?? 0.1, classes: cfg.classes, seed, inputSize: cfg.inputSize ?? PSPNET_INPUT_SIZE });
       break;
     }
     default:

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { pyRound } from '../py_math';
 import { SeedSequence } from './init';
 import { relu, torchBatchNorm, torchConv2d, torchMaxPoolAfterRelu } from './torch_layers';
 
@@ -33,9 +34,12 @@ const PLANES = [64, 128, 256, 512];
 /** Smallest channel count a width multiplier can produce (a 1-channel BN/ReLU stack trains poorly). */
 export const MIN_CHANNELS = 4;
 
-/** Channel count `c` scaled by the width multiplier. */
+/**
+ * Channel count `c` scaled by the width multiplier: `max(4, round(c·w))` with Python's round (ties to even), as the
+ * width-multiplied PyTorch twins compute it (../shared/reference/pspnet_twin), so their state dicts fit.
+ */
 export function scaleChannels(c: number, widthMultiplier: number): number {
-  return Math.max(MIN_CHANNELS, Math.round(c * widthMultiplier));
+  return Math.max(MIN_CHANNELS, pyRound(c * widthMultiplier));
 }
 
 /** Channels out of a block of the given depth for base width `planes` (×4 for bottlenecks). */

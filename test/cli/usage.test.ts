@@ -189,9 +189,11 @@ test('parser: --name=value, numbers that look like options, --, environment defa
   assert.equal(q.values.crop, 'none');
   assert.equal(q.values.resize, false);
   // a negative number is read as the option's value (and then range-checked), not as an unknown option
+  const neg = parseCommand(PREDICT, ['--model', 'm', '--threshold', '-0.5', 'a.tiff'], {});
+  assert.ok(!neg.help && neg.values.threshold === -0.5 && neg.positionals[0] === 'a.tiff');
   assert.throws(
-    () => parseCommand(PREDICT, ['--model', 'm', '--threshold', '-0.5', 'a.tiff'], {}),
-    (e: unknown) => e instanceof UsageError && /--threshold: expected a number ≥ 0, got '-0.5'/.test(e.message),
+    () => parseCommand(PREDICT, ['--model', 'm', '--top-k', '-3', 'a.tiff'], {}),
+    (e: unknown) => e instanceof UsageError && /--top-k: expected an integer ≥ 1, got '-3'/.test(e.message),
   );
 });
 

@@ -16,10 +16,10 @@ import { sharedPath, skipUnlessShared } from '../helpers/shared';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-cornell-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('Cornell rectangle text: 4 "x y" lines each, [row, col] = [y, x], p0→p1 the opening', () => {
-  const rects = parseCornellGrasps('253 319.7 \n309 324 \n307 350 \n251 345.7\n', 'f.txt');
+test('Cornell rectangle text: 4 "x y" lines each, [row, col] = [round(y), round(x)] (Python rounding, as ggcnn), p0→p1 the opening', () => {
+  const rects = parseCornellGrasps('253 319.7 \n309 324 \n307 350.5 \n251.5 345.5\n', 'f.txt');
   assert.equal(rects.length, 1);
-  assert.deepEqual(rects[0][0], [319.7, 253]);
+  assert.deepEqual(rects[0], [[320, 253], [324, 309], [350, 307], [346, 252]]); // ties to even: 350.5 → 350, 345.5 → 346
   const g = graspFromRect(rects[0]);
   assert.ok(g.length > g.width); // Cornell's first edge is the longer jaw opening here (≈56 vs 26 px)
 });

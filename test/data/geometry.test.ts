@@ -15,7 +15,6 @@ import {
   translateRect,
   wrapAngle,
 } from '../../lib/data/grasp_rect';
-import { forEachPolygonPixel, polygonArea } from '../../lib/data/polygon';
 import { Rng } from '../../lib/data/random';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -68,41 +67,4 @@ test('rotating a rectangle adds the rotation to its angle (counter-clockwise)', 
   assert.deepEqual(translateRect(r, 1, 2)[0], [r[0][0] + 1, r[0][1] + 2]);
   assert.deepEqual(scaleRect(r, 2)[1], [r[1][0] * 2, r[1][1] * 2]);
   assert.equal(rectsCenter([]), undefined);
-});
-
-/** skimage `point_in_polygon`, written out literally, over the polygon's bounding box. */
-function skimagePolygon(poly: Point[], h: number, w: number): Set<string> {
-  const out = new Set<string>();
-  const ys = poly.map((p) => p[0]);
-  const xs = poly.map((p) => p[1]);
-  const minr = Math.max(0, Math.trunc(Math.min(...ys)));
-  const maxr = Math.min(h - 1, Math.ceil(Math.max(...ys)));
-  const minc = Math.max(0, Math.trunc(Math.min(...xs)));
-  const maxc = Math.min(w - 1, Math.ceil(Math.max(...xs)));
-  for (let r = minr; r <= maxr; r++) {
-    for (let c = minc; c <= maxc; c++) {
-      let inside = false;
-      for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-        const [yi, xi] = poly[i];
-        const [yj, xj] = poly[j];
-        if (((yi <= r && r < yj) || (yj <= r && r < yi)) && c < ((xj - xi) * (r - yi)) / (yj - yi) + xi) inside = !inside;
-      }
-      if (inside) out.add(`${r},${c}`);
-    }
-  }
-  return out;
-}
-
-test('polygon rasterisation matches skimage.draw.polygon pixel for pixel', () => {
-  const rng = new Rng(11);
-  for (let i = 0; i < 60; i++) {
-    const g = { center: [rng.uniform(-10, 70), rng.uniform(-10, 70)] as Point, angle: rng.uniform(-2, 2), length: rng.uniform(2, 50), width: rng.uniform(2, 30) };
-    // also integer-cornered rectangles, where the half-open edge rule matters
-    const poly = i % 3 === 0 ? rectFromGrasp(g).map((p) => [Math.round(p[0]), Math.round(p[1])] as Point) : rectFromGrasp(g);
-    const mine = new Set<string>();
-    forEachPolygonPixel(poly, 64, 64, (r, c) => mine.add(`${r},${c}`));
-    assert.deepEqual(mine, skimagePolygon(poly, 64, 64));
-  }
-  // an axis-aligned 20×20 square on integer corners covers exactly 20×20 pixels (rows 40..59, cols 50..69)
-  assert.equal(polygonArea([[40, 50], [40, 70], [60, 70], [60, 50]], 100, 100), 400);
 });

@@ -43,7 +43,8 @@ test('batches are [B,S,S,1] / [B,S,S,4] with values in range, and leak no tensor
       assert.ok(ys[i] === 0 || ys[i] === 1);
       assert.ok(Math.abs(ys[i + 1]) <= 1 && Math.abs(ys[i + 2]) <= 1);
       assert.ok(ys[i + 3] >= 0 && ys[i + 3] <= 1);
-      if (ys[i] === 0) assert.ok(ys[i + 1] === 0 && ys[i + 2] === 0 && ys[i + 3] === 0);
+      // outside the rectangles ggcnn's angle map is 0: cos 2θ = 1, sin 2θ = 0, width 0
+      if (ys[i] === 0) assert.ok(ys[i + 1] === 1 && ys[i + 2] === 0 && ys[i + 3] === 0);
       else positives++;
     }
     assert.ok(positives > 0);
@@ -149,9 +150,10 @@ test('Jacquard batches use the whole image resized to S×S', { skip: skipUnlessS
   const raw = await jq.load(jq.entries[0]);
   const { x, y, samples } = await loader.nextBatch();
   assert.deepEqual(x.shape, [2, S, S, 1]);
-  // rectangles scaled by S/1024 (pixel-centre aligned)
+  // rectangles as ggcnn holds them: scaled by S/1024 (no pixel-centre offset), then truncated to integers
   const p = raw.grasps[0][0];
   const q = samples[0].grasps[0][0];
-  assert.ok(Math.abs(q[0] - ((p[0] + 0.5) * S) / 1024 + 0.5) < 1e-9 && Math.abs(q[1] - ((p[1] + 0.5) * S) / 1024 + 0.5) < 1e-9);
+  assert.deepEqual(q, [Math.trunc(p[0] * (S / 1024)), Math.trunc(p[1] * (S / 1024))]);
+  assert.deepEqual(samples[0].crop, { top: 0, left: 0, height: 1024, width: 1024, scale: S / 1024, rotation: 0, zoom: 1 });
   tf.dispose([x, y]);
 });

@@ -8,19 +8,21 @@ const at = (img: { data: Float32Array }, r: number, c: number) => img.data[r * S
 const count = (img: { data: Float32Array }) => img.data.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
 
 test('a horizontal rectangle fills its centre third: pos 1, cos 1, sin 0, width opening/150', () => {
-  // centre (50,60), opening 60 along the columns, plate 20: the centre third spans cols 50..69, rows 40..59
+  // centre (50,60), opening 60 along the columns, plate 20: the centre third's corners are (40,50) and (60,70), and
+  // skimage 0.19 counts pixels on its edges: rows 40..60, cols 50..70
   const m = drawTargets([rectFromGrasp({ center: [50, 60], angle: 0, length: 60, width: 20 })], S);
-  assert.equal(count(m.pos), 400);
+  assert.equal(count(m.pos), 21 * 21);
   assert.equal(at(m.pos, 40, 50), 1);
-  assert.equal(at(m.pos, 59, 69), 1);
-  assert.equal(at(m.pos, 60, 60), 0); // half-open bottom edge, as skimage
-  assert.equal(at(m.pos, 50, 70), 0);
+  assert.equal(at(m.pos, 60, 70), 1);
+  assert.equal(at(m.pos, 61, 60), 0);
+  assert.equal(at(m.pos, 50, 71), 0);
   assert.equal(at(m.pos, 50, 45), 0); // inside the full rectangle but outside the centre third
   assert.equal(at(m.cos, 50, 60), 1);
   assert.equal(at(m.sin, 50, 60), 0);
   assert.ok(Math.abs(at(m.width, 50, 60) - 60 / 150) < 1e-6);
-  assert.equal(at(m.cos, 0, 0), 0);
-  assert.equal(count(m.width), 400);
+  // ggcnn's cos target is cos(2·0) = 1 wherever no rectangle sets an angle (its angle map starts at 0)
+  assert.equal(at(m.cos, 0, 0), 1);
+  assert.equal(count(m.width), 21 * 21);
 });
 
 test('angle is encoded as cos 2θ, sin 2θ; width clipped at 150 px; later rectangles overwrite', () => {
@@ -53,6 +55,6 @@ test('rectangles partly outside the image are clipped; non-finite ones are ignor
     ],
     S,
   );
-  assert.equal(count(m.pos), 10 * 10); // rows 0..9, cols 0..9
+  assert.equal(count(m.pos), 11 * 11); // corners (−10,−10)…(10,10): rows 0..10, cols 0..10 (edges count)
   assert.equal(drawTargets([], S).pos.data.length, S * S);
 });

@@ -12,9 +12,11 @@ const grasp = (angleDeg: number, center: [number, number] = [150, 150]): Grasp =
   width: 30,
 });
 
-test('an axis-aligned rectangle rasterises to exactly its area (half-open pixel rule)', () => {
+test('an axis-aligned rectangle on integer corners covers its edges too (skimage 0.19): 31 x 61 pixels', () => {
   const r: GraspRectPoints = [[100, 100], [100, 160], [130, 160], [130, 100]];
-  assert.equal(rasterizePolygon(r).count, 30 * 60);
+  assert.equal(rasterizePolygon(r).count, 31 * 61);
+  // negative pixels are dropped, the far side is not clipped
+  assert.equal(rasterizePolygon(r.map(([y, x]) => [y - 110, x]) as GraspRectPoints).count, 21 * 61);
 });
 
 test('a rotated rectangle rasterises to about its area', () => {
@@ -31,10 +33,10 @@ test('identical rectangles: IoU 1 and a match', () => {
   assert.equal(graspMatches(g, [r]), true);
 });
 
-test('rectangle shifted by half its length: IoU 1/3 (30×30 overlap over 2·1800 − 900)', () => {
+test('rectangle shifted by half its length: IoU 961 / (2·1891 − 961) (31×31 overlap), about 1/3', () => {
   const a: GraspRectPoints = [[100, 100], [100, 160], [130, 160], [130, 100]];
   const b = a.map(([r, c]) => [r, c + 30]) as GraspRectPoints;
-  assert.ok(Math.abs(rectIoU(a, b) - 1 / 3) < 0.01, `${rectIoU(a, b)}`);
+  assert.equal(rectIoU(a, b), 961 / (2 * 1891 - 961));
   // The same for a rotated rectangle, shifted along its own axis, within rasterisation tolerance.
   const g = grasp(35);
   // Grasp axis in [row, col] is (−sin θ, cos θ); move the centre 30 px (half the length) along it.

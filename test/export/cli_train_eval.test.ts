@@ -56,6 +56,8 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
         { split: 'val', seed: 1, fraction: 0.9, kind: 'synthetic' },
       );
       assert.equal(report.perImage.length, summary.total);
+      // each verdict records where its 300x300 input was cropped from the 480x640 scene
+      for (const v of report.perImage) assert.ok(v.crop.height === 300 && v.crop.top >= 0 && v.crop.top <= 180 && v.crop.left >= 0 && v.crop.left <= 340, JSON.stringify(v.crop));
       assert.equal(path.dirname(summary.out), path.join(root, 'results', 'eval'), 'report written under the results folder, not into the model folder');
       assert.equal(path.basename(summary.out), 'cli-test-best-synthetic-val.json');
       assert.ok(fs.existsSync(jq));
