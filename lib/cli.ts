@@ -87,6 +87,7 @@ async function predictCommand({ values, positionals }: Parsed<typeof PREDICT.opt
     ...(values['min-distance'] !== undefined ? { minDistance: values['min-distance'] } : {}),
   };
   if (values.overlay) prepareOutputFile(values.overlay, '--overlay');
+  if (values['maps-out']) prepareOutputFile(values['maps-out'], '--maps-out');
 
   // Read the image before the model: a bad image is the commoner mistake and is cheaper to report.
   const { depth, encoding } = await readDepthFile(image);
@@ -342,6 +343,7 @@ async function importCommand({ values }: Parsed<typeof IMPORT.options>, io: CliI
   const from = values.from;
   const out = values.out;
   const name = values.model as ModelName;
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new ConfigError(`--out ${out} is a file; import writes a model folder (model.json + weight files)`);
   await selectBackend({ quiet: true });
   const r = await importTorchModel({
     from,

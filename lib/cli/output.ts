@@ -21,5 +21,5 @@ export function prepareOutputFile(file: string, flag: string): string {
 }
 
 function defaultExt(flag: string): string {
-  return flag === '--overlay' ? '.png' : flag === '--out' ? '.json' : '.txt';
+  return flag === '--overlay' ? '.png' : flag === '--out' ? '.json' : flag === '--maps-out' ? '.npy' : '.txt';
 }
