@@ -7,10 +7,11 @@ import { currentProfile } from './config/profiles';
 import { resolveDatasetChoice, defaultEvalSplit, requireTestSplit, type EvalSplit } from './data/dataset_choice';
 import { openDataset, type DatasetEntry } from './data/dataset';
 import { splitEntries } from './data/split';
+import { ensureSyntheticTestSplit } from './data/test_split';
 import { ConfigError } from './errors';
 import { evaluateDatasetEntries } from './eval/dataset_eval';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { openWorkbench, runExperiment } from './experiment';
+import { openWorkbench, runExperiment, scoreModel } from './experiment';
 import { readDepthFile } from './export/depth_file';
 import { type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
@@ -270,11 +271,16 @@ async function evalCommand({ values, given }: Parsed<typeof EVAL.options>, io: C
   const dry = dryRun();
   const limit = values.limit ?? (dry ? dry.evalImages : undefined);
   if (dry && values.limit === undefined) io.err(`grasplab eval: ${dry.note}: scoring the first ${limit} images`);
-  const choice = resolveDatasetChoice({ kind: values.dataset as DatasetKind | undefined, dir: values['data-dir'] });
+  // GRASPLAB_DATASET describes GRASPLAB_DATA_DIR; a folder named on the command line describes itself (detected)
   const folderGiven = given.has('data-dir');
+  const kind = given.has('dataset') || !folderGiven ? (values.dataset as DatasetKind | undefined) : undefined;
+  const choice = resolveDatasetChoice({ kind, dir: values['data-dir'] });
   const split: EvalSplit = (values.split as EvalSplit | undefined) ?? defaultEvalSplit(choice, folderGiven);
-  // the test split lives in its own folder; the others are cut from the dataset folder (image-wise, as training)
+  // the test split lives in its own folder; the others are cut from the dataset folder (image-wise, as training).
+  // The synthetic one is generated on first use; a profile scores its first `testImages` scenes (--limit: the first N).
   const source = split === 'test' ? requireTestSplit(choice) : choice;
+  const testCount = split === 'test' && choice.kind === 'synthetic' ? (limit ?? currentProfile().testImages) : undefined;
+  if (testCount !== undefined) await ensureSyntheticTestSplit(source.dir, testCount);
   const out = values.out ?? defaultEvalOut(modelDir, choice.kind, split);
   prepareOutputFile(out, '--out');
   if (values['jacquard-output']) prepareOutputFile(values['jacquard-output'], '--jacquard-output');
@@ -282,7 +288,7 @@ async function evalCommand({ values, given }: Parsed<typeof EVAL.options>, io: C
   const splitSpec = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: values['split-seed'] };
   const splitEntriesOf = (): DatasetEntry[] => (split === 'train' || split === 'val' ? splitEntries(ds.entries, splitSpec)[split] : ds.entries);
   const entries = splitEntriesOf();
-  const scored = limit !== undefined ? entries.slice(0, limit) : entries;
+  const scored = (testCount ?? limit) !== undefined ? entries.slice(0, testCount ?? limit) : entries;
 
   const { model, folder } = await loadModelWithFolder(modelDir);
   try {
@@ -295,6 +301,7 @@ async function evalCommand({ values, given }: Parsed<typeof EVAL.options>, io: C
       batchSize: values['batch-size'],
       iouThreshold: values['iou-threshold'],
       angleTolerance: (values['angle-threshold'] * Math.PI) / 180,
+      score: scoreModel,
       onProgress: (done, total) => {
         if (total >= 50 && done / total >= next) {
           io.err(`  ${done}/${total}`);

@@ -12,8 +12,11 @@ import { BatchLoader, RawSampleCache } from './data/loader';
 import type { PreprocessOptions } from './data/preprocess';
 import { splitEntries } from './data/split';
 import { isCompleteSyntheticSet, SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from './data/synthetic';
+import { ensureSyntheticTestSplit, syntheticTestDir, testSplitFingerprint } from './data/test_split';
 import { detectGraspsInMaps } from './eval/detect';
-import { evaluateModel, mapsFromTensor } from './eval/metric';
+import { evaluateModel, mapsFromTensor, type EvaluateOptions, type EvaluationResult } from './eval/metric';
+import { comparePaired } from './eval/paired_comparison';
+import { scoreTestSplit, type TestScore } from './eval/test_record';
 import { measureLatency } from './eval/timing';
 import { dryRunForwardOnly, fitDryRunToMemory } from './models/profile_memory';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
@@ -28,7 +31,16 @@ export interface Workbench {
   backend: BackendReport;
   choice: DatasetChoice;
   dataset: GraspDataset;
-  split: { train: DatasetEntry[]; val: DatasetEntry[] };
+  /**
+   * `test`: the held-out synthetic test split (lib/data/test_split.ts; the profile's `testImages` first scenes), entries
+   * of `testDataset`; never trained on nor used to choose a checkpoint. Empty for real datasets, which keep their
+   * image-wise/object-wise train/validation split.
+   */
+  split: { train: DatasetEntry[]; val: DatasetEntry[]; test: DatasetEntry[] };
+  /** the dataset the test entries belong to (synthetic: `<data dir>-test`) */
+  testDataset?: GraspDataset;
+  /** fixed, unaugmented test samples, preprocessed like `valSamples`; loaded on the first call, then kept */
+  testSamples(): Promise<Sample[]>;
   /** training augmentation: ggcnn's random quarter rotations and zoom 0.5–1.0 */
   trainPreprocess: PreprocessOptions;
   /** fixed, unaugmented validation samples (so every model is scored on identical inputs) */
@@ -46,6 +58,8 @@ export interface WorkbenchOptions {
   seed?: number;
   /** progress of synthetic data generation (default: a line every 10%) */
   log?: (msg: string) => void;
+  /** memory for decoded training scenes shared by all runs (default 512 MiB: the cpu profile's 360 fit) */
+  trainCacheBytes?: number;
 }
 
 /**
@@ -71,21 +85,58 @@ export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbe
     preprocess: { outputSize: size, rotate: 'none', zoom: false },
   });
   const valSamples = await valLoader.samples();
+  const testDataset = choice.kind === 'synthetic' ? await openSyntheticTestSplit(choice.dir, profile.testImages, log) : undefined;
+  const testEntries = testDataset ? testDataset.entries.slice(0, profile.testImages) : [];
+  let testSamples: Promise<Sample[]> | undefined;
   return {
     profile,
     backend,
     choice,
     dataset,
-    split: { train: split.train, val: valEntries },
+    split: { train: split.train, val: valEntries, test: testEntries },
+    testDataset,
+    testSamples: () =>
+      (testSamples ??= testDataset
+        ? new BatchLoader(testDataset, testEntries, { batchSize: 1, seed, shuffle: false, cacheBytes: 0, preprocess: { outputSize: size, rotate: 'none', zoom: false } }).samples()
+        : Promise.resolve([])),
     trainPreprocess: { outputSize: size, rotate: 'quarter', zoom: true },
     valSamples,
     seed,
-    trainCache: new RawSampleCache(TRAIN_CACHE_BYTES),
+    trainCache: new RawSampleCache(opts.trainCacheBytes ?? TRAIN_CACHE_BYTES),
   };
 }
 
 /** Decoded-sample cache of a workbench: the 360 training scenes of the cpu profile (640x480 float32 each) fit. */
 const TRAIN_CACHE_BYTES = 512 * 2 ** 20;
+
+/** What defines the workbench's test split, recorded with every test score. */
+export function testFingerprint(wb: Workbench): Record<string, unknown> {
+  return { ...testSplitFingerprint(wb.split.test.length), inputSize: wb.profile.inputSize };
+}
+
+/** Generates the first `count` scenes of the synthetic test split beside `trainDir` when missing, and opens them. */
+async function openSyntheticTestSplit(trainDir: string, count: number, log: (msg: string) => void): Promise<GraspDataset> {
+  const dir = syntheticTestDir(trainDir);
+  let next = 0.25;
+  await ensureSyntheticTestSplit(dir, count, {
+    onProgress: (done, total) => {
+      if (done === 1) log(`generating ${total} synthetic test scenes into ${dir} ...`);
+      if (done / total >= next) {
+        log(`  ${done}/${total}`);
+        next += 0.25;
+      }
+    },
+  });
+  return openDataset({ kind: 'synthetic', dir });
+}
+
+/**
+ * The workbook's one scoring path — validation after every epoch, the test split, comparisons, the CLI — so a faster
+ * forward pass plugged in here serves them all: the rectangle metric of every image (lib/eval/metric).
+ */
+export async function scoreModel(model: tf.LayersModel, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+  return evaluateModel(model, samples, opts);
+}
 
 /** Writes the synthetic set into `dir` unless a complete one of this size and seed is already there. */
 export async function ensureSyntheticData(dir: string, count: number, log: (msg: string) => void = console.log): Promise<void> {
@@ -124,13 +175,17 @@ export interface ExperimentSpec {
   batchSize?: number;
   lr?: number;
   lossKind?: 'mse' | 'smoothL1';
+  /** precise-BN batches after each epoch (default: the profile's; a smaller batch size may use more, for equal images) */
+  preciseBnBatches?: number;
+  /** run folder (default `<results>/runs/<name>`): the evidence runs keep theirs under results/reference/runs */
+  runDir?: string;
   onProgress?: ProgressCallback | null;
 }
 
 /** What a run gives a notebook. */
 export interface ExperimentResult {
   name: string;
-  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress'>;
+  spec: Omit<ExperimentSpec, 'teacher' | 'onProgress' | 'runDir'>;
   /** the trained model as built (may have aux/feature outputs), with the best validation weights loaded */
   trainModel: tf.LayersModel;
   /** the inference model: main output only `[B,S,S,4]`, sharing weights with `trainModel` */
@@ -138,6 +193,8 @@ export interface ExperimentResult {
   history: EpochRecord[];
   /** best validation accuracy over epochs, and its epoch */
   best?: { epoch: number; accuracy: number };
+  /** the best-validation checkpoint scored on the workbench's test split (undefined when it has none) */
+  test?: TestScore;
   params: number;
   /** FLOPs of one 300x300 forward pass */
   flops: number;
@@ -154,7 +211,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const seed = spec.seed ?? wb.seed;
   const trainModel = buildModel({ seed, ...spec.model, inputSize: spec.model.inputSize ?? wb.profile.inputSize });
   const batchSize = spec.batchSize ?? wb.profile.batchSize;
-  const { teacher, onProgress, ...recorded } = spec;
+  const { teacher, onProgress, runDir, ...recorded } = spec;
   const forwardOnly = dryRunForwardOnly(wb.profile, wb.backend.backend, trainModel, batchSize, teacher);
   if (forwardOnly) console.log(`grasplab: ${spec.name}: ${forwardOnly}`);
   const result = await fit({
@@ -170,15 +227,21 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     auxWeight: spec.auxWeight,
     teacher,
     kd: spec.kd,
-    preciseBn: { batches: wb.profile.preciseBnBatches },
-    validate: (m) => evaluateModel(m, wb.valSamples),
+    preciseBn: { batches: spec.preciseBnBatches ?? wb.profile.preciseBnBatches },
+    validate: (m) => scoreModel(m, wb.valSamples),
     restoreBest: true,
+    runDir,
     config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, valImages: wb.valSamples.length, ...(wb.profile.dryRun ? { dryRun: wb.profile.dryRun } : {}) },
     onProgress,
     forwardOnly: !!forwardOnly,
   });
   const model = trainModel.outputs.length > 1 ? inferenceModel(trainModel) : trainModel;
   const { params, flops } = describeModel(model);
+  const testSamples = await wb.testSamples();
+  // the best checkpoint's test verdicts, once per run (test.json in the run folder), for paired statistics later
+  const test = testSamples.length
+    ? await scoreTestSplit(result.runDir, { best: result.best, samples: testSamples, fingerprint: testFingerprint(wb), score: (s) => scoreModel(model, s) })
+    : undefined;
   return {
     name: spec.name,
     spec: { ...recorded, seed },
@@ -186,6 +249,7 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     model,
     history: result.history,
     best: result.best ? { epoch: result.best.epoch, accuracy: result.best.accuracy } : undefined,
+    test,
     params,
     flops,
     trainSeconds: result.history.reduce((s, h) => s + h.trainSeconds, 0),
@@ -253,17 +317,27 @@ export interface ComparisonRow {
   [k: string]: string | number;
 }
 
-/** Scores trained runs on the workbench's validation images and times their forward pass (same inputs for all). */
+/** `[lo, hi]` with one decimal, for table cells. */
+function fmtInterval(lo: number, hi: number): string {
+  return `[${lo.toFixed(1)}, ${hi.toFixed(1)}]`;
+}
+
+/**
+ * Scores trained runs on the workbench's validation images and times their forward pass (same inputs for all). With a
+ * test split, each row also shows the run's test accuracy with its Wilson 95 % interval and, against the first row
+ * (the baseline), the paired difference on the same test images with its bootstrap 95 % interval and McNemar's p.
+ */
 export async function compareRuns(wb: Workbench, runs: { label: string; result: ExperimentResult }[]): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
+  const baseline = runs[0]?.result.test;
   for (const { label, result } of runs) {
     // The run's best-epoch score was measured on these same validation images with the weights the model now holds
     // (runExperiment restores the best epoch); re-evaluating would only repeat it.
     const best = result.fit.best;
     const ev = best && result.fit.history.find((h) => h.epoch === best.epoch)?.val?.total === wb.valSamples.length
       ? { accuracy: best.accuracy, correct: Math.round(best.accuracy * wb.valSamples.length), total: wb.valSamples.length }
-      : await evaluateModel(result.model, wb.valSamples);
-    rows.push({
+      : await scoreModel(result.model, wb.valSamples);
+    const row: ComparisonRow = {
       model: label,
       params: result.params,
       GFLOPs: result.flops / 1e9,
@@ -272,7 +346,24 @@ export async function compareRuns(wb: Workbench, runs: { label: string; result: 
       'val images': ev.total,
       'forward ms (batch 1)': await forwardLatencyMs(result.model),
       'train s': result.trainSeconds,
-    });
+    };
+    const t = result.test;
+    if (t) {
+      row['test accuracy %'] = 100 * t.accuracy;
+      row['test 95% CI'] = fmtInterval(100 * t.ci95[0], 100 * t.ci95[1]);
+      row['test images'] = t.total;
+      if (baseline && runs[0].result !== result && baseline.total === t.total) {
+        const c = comparePaired([{ baseline: baseline.success, treatment: t.success }]);
+        row[`Δ test vs ${runs[0].label}`] = c.deltaPoints;
+        row['Δ 95% CI'] = fmtInterval(c.ci95[0], c.ci95[1]);
+        row['p McNemar'] = Number(c.pMcnemar.toPrecision(3));
+      } else {
+        row[`Δ test vs ${runs[0].label}`] = 0;
+        row['Δ 95% CI'] = 'baseline';
+        row['p McNemar'] = '';
+      }
+    }
+    rows.push(row);
   }
   return rows;
 }

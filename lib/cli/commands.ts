@@ -61,7 +61,7 @@ one, else all for a folder given with --data-dir, else val.
 convert them first with 'grasplab import'.`,
   options: {
     model: { type: 'string', required: true, value: 'PATH', aliases: ['model-dir'], help: 'model folder (see above)' },
-    dataset: { type: 'string', choices: CLI_DATASETS, env: 'GRASPLAB_DATASET', help: 'dataset format (without it: detected from --data-dir, else synthetic)' },
+    dataset: { type: 'string', choices: CLI_DATASETS, env: 'GRASPLAB_DATASET', help: 'dataset format (without it: detected from the folder when --data-dir is given, else $GRASPLAB_DATASET, else synthetic)' },
     'data-dir': { type: 'string', value: 'DIR', env: 'GRASPLAB_DATA_DIR', help: 'dataset folder (default data/<dataset>)' },
     split: { type: 'string', choices: EVAL_SPLITS, help: 'which images (see above)' },
     limit: { type: 'int', min: 1, help: 'score only the first N images of the split' },

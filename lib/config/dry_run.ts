@@ -41,6 +41,7 @@ export function withDryRun<P extends Profile>(profile: P, env: NodeJS.ProcessEnv
     epochs: 1,
     batchesPerEpoch: dry.steps,
     valImages: dry.evalImages,
+    testImages: dry.evalImages,
     preciseBnBatches: 1,
     syntheticScenes: Math.min(profile.syntheticScenes, DRY_RUN_SCENES),
     teacher: { ...profile.teacher, epochs: 1 },

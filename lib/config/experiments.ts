@@ -37,17 +37,23 @@ export const experiments = {
   }),
   /**
    * notebook 05: the student, alone or distilled. The student is the report's replacement network (notebook 03's
-   * PSPNet: ResNet50 in `paper`), so 'alone' is notebook 03's run.
+   * PSPNet: ResNet50 in `paper`), so 'alone' is notebook 03's run. A teacher other than this profile's own
+   * (`kd-teacher`), e.g. the shipped `teacher-reference`, makes other runs: its name is part of theirs.
    */
-  student: (p: Profile, variant: 'alone' | 'pixel' | 'pixel+pair', seed: number): ExperimentSpec =>
+  student: (p: Profile, variant: 'alone' | 'pixel' | 'pixel+pair', seed: number, teacherName = 'kd-teacher'): ExperimentSpec =>
     variant === 'alone'
       ? experiments.pspnet(p, seed)
       : {
-          name: `kd-student-${variant.replace('+', '-')}-s${seed}`,
+          name: `kd-student-${variant.replace('+', '-')}-s${seed}${teacherTag(teacherName)}`,
           model: { name: 'pspnet', resnetDepth: p.pspnet.depth, widthMultiplier: p.pspnet.widthMultiplier },
           seed,
           kd: { pixel: 1, pair: variant === 'pixel+pair' ? 1 : 0 },
         },
   /** notebook 05: GG-CNN as a student of the same teacher */
-  ggcnnStudent: (seed: number): ExperimentSpec => ({ name: `kd-ggcnn-pixel-s${seed}`, model: { name: 'ggcnn' }, seed, kd: { pixel: 1, pair: 0 } }),
+  ggcnnStudent: (seed: number, teacherName = 'kd-teacher'): ExperimentSpec => ({ name: `kd-ggcnn-pixel-s${seed}${teacherTag(teacherName)}`, model: { name: 'ggcnn' }, seed, kd: { pixel: 1, pair: 0 } }),
 };
+
+/** '' for the profile's own teacher, else `-t-<name>`. */
+function teacherTag(teacherName: string): string {
+  return teacherName === 'kd-teacher' ? '' : `-t-${teacherName}`;
+}

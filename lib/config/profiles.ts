@@ -20,6 +20,11 @@ export interface Profile {
   /** validation images used per evaluation (0 = all of the validation split) */
   valImages: number;
   /**
+   * images of the fixed synthetic `test` split scored for every finished run (its best-validation checkpoint); the
+   * first `testImages` of the one fixed sequence (lib/data/test_split.ts), so a smaller profile scores a prefix
+   */
+  testImages: number;
+  /**
    * training batches averaged to recompute BatchNorm statistics after each epoch ("precise BN", lib/train/precise_bn.ts;
    * models without BN ignore it). Short runs need it: otherwise the inference-mode outputs are still dominated by
    * the moving variance's initial value.
@@ -34,11 +39,16 @@ export interface Profile {
    * so a short profile trains it longer than the students (at the students' 36 steps the cpu teacher scored below them)
    */
   teacher: { depth: 18 | 34 | 50 | 101; widthMultiplier: number; epochs: number };
+  /**
+   * the KD student when it is not notebook 03's PSPNet: the evidence claim C4 needs a student with at most 1/4 of
+   * the teacher's parameters (default: `pspnet`)
+   */
+  kdStudent?: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
   /** set by GRASPLAB_DRY_RUN (lib/config/dry_run.ts): what the dry run changed, for notes beside results */
   dryRun?: string;
 }
 
-export type ProfileName = 'smoke' | 'cpu' | 'paper';
+export type ProfileName = 'smoke' | 'cpu' | 'paper' | 'reference';
 
 export const PROFILES: Record<ProfileName, Profile> = {
   smoke: {
@@ -49,6 +59,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     epochs: 1,
     batchesPerEpoch: 2,
     valImages: 4,
+    testImages: 4,
     preciseBnBatches: 1,
     seeds: [1],
     pspnet: { depth: 18, widthMultiplier: 0.125 },
@@ -64,6 +75,8 @@ export const PROFILES: Record<ProfileName, Profile> = {
     batchesPerEpoch: 12,
     // all 40 validation scenes: scoring is cheap (~0.1 s per image) and each image is 2.5 points of accuracy
     valImages: 0,
+    // a prefix of the fixed test split: each image costs a forward pass per run (~0.15 s for PSPNet)
+    testImages: 200,
     preciseBnBatches: 4,
     seeds: [1],
     pspnet: { depth: 18, widthMultiplier: 0.25 },
@@ -77,10 +90,28 @@ export const PROFILES: Record<ProfileName, Profile> = {
     epochs: 50,
     batchesPerEpoch: 1000,
     valImages: 0,
+    testImages: 1000,
     preciseBnBatches: 50,
     seeds: [1, 2, 3],
     pspnet: { depth: 50, widthMultiplier: 1 },
     teacher: { depth: 101, widthMultiplier: 1, epochs: 50 },
+  },
+  // The evidence runs (scripts/reference.ts, results/reference/): sized for a 2-core CPU machine, budgets in images
+  // seen (epochs × batchesPerEpoch × batchSize), chosen and pre-registered in results/reference/PREREGISTRATION.md.
+  reference: {
+    name: 'reference',
+    syntheticScenes: 2000,
+    inputSize: 300,
+    batchSize: 8,
+    epochs: 10,
+    batchesPerEpoch: 40,
+    valImages: 0,
+    testImages: 1000,
+    preciseBnBatches: 8,
+    seeds: [1, 2, 3],
+    pspnet: { depth: 18, widthMultiplier: 0.25 },
+    teacher: { depth: 34, widthMultiplier: 0.25, epochs: 20 },
+    kdStudent: { depth: 18, widthMultiplier: 0.125 },
   },
 };
 

@@ -5,6 +5,7 @@ import { ConfigError, DatasetNotFoundError } from '../errors';
 import { CORNELL_PATTERN, listCornell } from './cornell';
 import { JACQUARD_PATTERN, listJacquard } from './jacquard';
 import { readSyntheticManifest } from './synthetic';
+import { syntheticTestDir } from './test_split';
 
 /**
  * Which dataset a command works on, from what the user gave: a kind and/or a folder. Missing pieces come from
@@ -36,13 +37,14 @@ export function detectDatasetKind(dir: string): DatasetKind {
 export type EvalSplit = 'all' | 'train' | 'val' | 'test';
 
 /**
- * The held-out test split of a dataset folder, if it has one: the Cornell-format folder `<dir>-test` beside it
- * (where the synthetic test split is written; lib/data/test_split.ts), holding at least one sample. Real Cornell and
- * Jacquard folders have none (they keep their image-wise/object-wise train/val splits).
+ * The held-out test split of a dataset, if it has one: the synthetic set's is `<dir>-test` (lib/data/test_split.ts;
+ * generated on first use, so it always exists); another folder has one when a Cornell-format folder `<dir>-test`
+ * holds samples beside it. Real Cornell and Jacquard folders have none (they keep their image-wise/object-wise
+ * train/val splits).
  */
 export function testSplitOf(choice: DatasetChoice): DatasetChoice | undefined {
-  const dir = path.resolve(choice.dir) + '-test';
-  return listCornell(dir).length > 0 ? { kind: choice.kind, dir } : undefined;
+  const dir = syntheticTestDir(choice.dir);
+  return choice.kind === 'synthetic' || listCornell(dir).length > 0 ? { kind: choice.kind, dir } : undefined;
 }
 
 /**

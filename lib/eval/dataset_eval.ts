@@ -2,8 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { DatasetEntry, GraspDataset } from '../data/dataset';
 import { defaultCrop, preprocessSteps } from '../data/preprocess';
 import { Rng } from '../data/random';
-import type { Grasp, SampleCrop } from '../types';
-import { evaluateModel, type EvaluateOptions, type ImageVerdict } from './metric';
+import type { Grasp, Sample, SampleCrop } from '../types';
+import { evaluateModel, type EvaluateOptions, type EvaluationResult, type ImageVerdict } from './metric';
 
 /** One image's verdict with where its input came from: what `grasplab eval` writes per image. */
 export interface DatasetImageVerdict extends ImageVerdict {
@@ -28,6 +28,8 @@ export interface DatasetEvalOptions extends EvaluateOptions {
   /** images read, preprocessed and scored together: memory stays bounded for any folder size (default 32) */
   chunk?: number;
   onProgress?: (done: number, total: number) => void;
+  /** the scoring path (lib/experiment `scoreModel`: a faster forward engine plugs in there); default evaluateModel */
+  score?: (model: tf.LayersModel, samples: readonly Sample[], opts: EvaluateOptions) => Promise<EvaluationResult>;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function evaluateDatasetEntries(
     const raws = await Promise.all(part.map((e) => ds.load(e)));
     // no augmentation: the random stream is never drawn from
     const traces = raws.map((raw) => preprocessSteps(raw, preprocess, new Rng(0)));
-    const res = await evaluateModel(
+    const res = await (opts.score ?? evaluateModel)(
       model,
       traces.map((t) => t.sample),
       opts,

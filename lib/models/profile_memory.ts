@@ -26,6 +26,7 @@ export interface RunMemory {
 export function profileMemory(profile: Profile, batch = profile.batchSize): { runs: RunMemory[]; calibration: string } {
   const psp = { name: 'pspnet' as const, resnetDepth: profile.pspnet.depth, widthMultiplier: profile.pspnet.widthMultiplier };
   const teacherCfg: ModelConfig = { name: 'pspnet', resnetDepth: profile.teacher.depth, widthMultiplier: profile.teacher.widthMultiplier };
+  const student = profile.kdStudent ? { name: 'pspnet' as const, resnetDepth: profile.kdStudent.depth, widthMultiplier: profile.kdStudent.widthMultiplier } : psp;
   const fp = new Map<string, ModelFootprint>();
   const footprint = (cfg: ModelConfig): ModelFootprint => {
     const key = JSON.stringify(cfg);
@@ -51,7 +52,7 @@ export function profileMemory(profile: Profile, batch = profile.batchSize): { ru
     run(`PSPNet-R${psp.resnetDepth} ×${psp.widthMultiplier}`, psp),
     run(`PSPNet-R${psp.resnetDepth} ×${psp.widthMultiplier} + aux head`, { ...psp, aux: true }),
     run(`KD teacher PSPNet-R${profile.teacher.depth} ×${profile.teacher.widthMultiplier}`, teacherCfg),
-    run(`KD student (+ frozen teacher)`, psp, teacherWeights),
+    run(`KD student${profile.kdStudent ? ` PSPNet-R${student.resnetDepth} ×${student.widthMultiplier}` : ''} (+ frozen teacher)`, student, teacherWeights),
   ];
   return { runs, calibration: MEMORY_CALIBRATION_NOTE };
 }

@@ -144,6 +144,40 @@ export function scatterChart(points: { label: string; x: number; y: number; erro
   );
 }
 
+/** One estimate with its interval, e.g. an accuracy and its 95 % interval. */
+export interface IntervalPoint {
+  /** the series (legend entry), e.g. a model variant */
+  group: string;
+  /** the category on the x axis, e.g. a seed */
+  label: string;
+  value: number;
+  lo: number;
+  hi: number;
+}
+
+/** Estimates with asymmetric interval bars, one coloured series per group (accuracy ± 95 % per variant and seed). */
+export function intervalChart(points: IntervalPoint[], opts: { title?: string; xTitle?: string; yTitle?: string; height?: number } = {}): void {
+  const groups = [...new Set(points.map((p) => p.group))];
+  const traces = groups.map((g) => {
+    const ps = points.filter((p) => p.group === g);
+    return {
+      type: 'scatter',
+      mode: 'markers',
+      name: g,
+      x: ps.map((p) => p.label),
+      y: ps.map((p) => p.value),
+      error_y: { type: 'data', symmetric: false, array: ps.map((p) => p.hi - p.value), arrayminus: ps.map((p) => p.value - p.lo), visible: true },
+      marker: { size: 9 },
+    };
+  });
+  plot(traces, {
+    title: opts.title ? { text: opts.title } : undefined,
+    xaxis: { title: { text: opts.xTitle ?? '' }, type: 'category' },
+    yaxis: { title: { text: opts.yTitle ?? '' } },
+    scattermode: 'group',
+  }, { height: opts.height });
+}
+
 /** A histogram per named value list. */
 export function histogram(values: Record<string, number[]>, opts: { title?: string; xTitle?: string; nbins?: number } = {}): void {
   const traces = Object.entries(values).map(([name, x]) => ({ type: 'histogram', name, x, nbinsx: opts.nbins ?? 30, opacity: 0.75 }));

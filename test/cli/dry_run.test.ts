@@ -109,7 +109,7 @@ test('CLI dry run: train takes 2 steps whatever --epochs says; eval scores 2 ima
     io = capture();
     assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', path.join(root, 'data')], io), 0, io.stderr.join('\n'));
     const ev = JSON.parse(io.stdout.join('\n'));
-    assert.deepEqual([ev.split, ev.total], ['all', 2]);
+    assert.deepEqual([ev.split, ev.total], ['test', 2], 'the synthetic set has a test split: its first 2 scenes');
     assert.match(io.stderr.join('\n'), /scoring the first 2 images/);
   } finally {
     for (const [k, v] of Object.entries(saved)) {

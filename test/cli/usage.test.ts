@@ -91,7 +91,7 @@ test('usage errors exit 2 and name the problem (missing, malformed, out of range
     [['eval', '--model', model, '--dataset', 'imagenet'], /--dataset: expected one of cornell, jacquard, synthetic/],
     [['export', '--model', model, '--out', 'x', '--format', 'int4'], /--format: expected one of float32, float16, uint16, uint8, all/],
     [['train', '--model', 'resnet'], /--model: expected one of ggcnn, ggcnn2, pspnet, got 'resnet'/],
-    [['train', '--model', 'ggcnn', '--profile', 'huge'], /--profile: expected one of smoke, cpu, paper, got 'huge'/],
+    [['train', '--model', 'ggcnn', '--profile', 'huge'], /--profile: expected one of smoke, cpu, paper, reference, got 'huge'/],
     // unknown option (with a suggestion for a near miss)
     [['eval', '--model', model, '--topk', '3'], /unknown option --topk \(did you mean --top-k\?\)/],
     [['eval', '--model', model, '-x'], /unknown option -x/],

@@ -33,7 +33,7 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
     const data = path.join(root, 'synthetic');
     // the smoke profile's set, so the workbench finds it complete and does not regenerate it
     await writeSyntheticDataset(data, { count: PROFILES.smoke.syntheticScenes, seed: SYNTHETIC_DEFAULT_SEED });
-    await withEnv({ GRASPLAB_DATASET: 'synthetic', GRASPLAB_DATA_DIR: data, GRASPLAB_RESULTS_DIR: path.join(root, 'results') }, async () => {
+    await withEnv({ GRASPLAB_DATASET: 'synthetic', GRASPLAB_DATA_DIR: data, GRASPLAB_RESULTS_DIR: path.join(root, 'results'), GRASPLAB_PROFILE: 'smoke' }, async () => {
       let io = capture();
       const code = await main(['train', '--model', 'ggcnn', '--profile', 'smoke', '--epochs', '1', '--batch-size', '1', '--run-name', 'cli-test'], io);
       assert.equal(code, 0, io.stderr.join('\n'));
@@ -45,9 +45,8 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
 
       io = capture();
       const jq = path.join(root, 'jacquard.txt');
-      assert.equal(await main(['eval', '--model-dir', run.bestModelDir, '--jacquard-output', jq], io), 0, io.stderr.join('\n'));
+      assert.equal(await main(['eval', '--model-dir', run.bestModelDir, '--split', 'val', '--jacquard-output', jq], io), 0, io.stderr.join('\n'));
       const summary = JSON.parse(io.stdout.join('\n'));
-      // the dataset came from the environment, so the default split is the validation split training used
       assert.equal(summary.split, 'val');
       assert.ok(summary.total >= 1 && summary.total <= 4, `10% of 24 images: ${summary.total}`);
       const report = JSON.parse(fs.readFileSync(summary.out, 'utf8'));
@@ -62,16 +61,24 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       assert.equal(path.basename(summary.out), 'cli-test-best-synthetic-val.json');
       assert.ok(fs.existsSync(jq));
 
-      // a folder named on the command line is scored whole by default: every image, each with its crop window
+      // a folder of the user's (Cornell format, no test split beside it) is scored whole by default: every image,
+      // each with its crop window
+      const real = path.join(root, 'cornell');
+      await writeSyntheticDataset(real, { count: 5, seed: 76 });
+      fs.rmSync(path.join(real, 'manifest.json')); // a plain Cornell-format folder
       io = capture();
       const allOut = path.join(root, 'reports', 'nested', 'all.json'); // its folder does not exist yet: created
-      assert.equal(await main(['eval', '--model', path.dirname(run.bestModelDir), '--data-dir', data, '--out', allOut, '--top-k', '2'], io), 0, io.stderr.join('\n'));
+      assert.equal(
+        await main(['eval', '--model', path.dirname(run.bestModelDir), '--data-dir', real, '--out', allOut, '--top-k', '2'], io),
+        0,
+        io.stderr.join('\n'),
+      );
       const all = JSON.parse(io.stdout.join('\n'));
       assert.equal(all.split, 'all');
-      assert.equal(all.total, PROFILES.smoke.syntheticScenes, 'every image of the folder');
+      assert.equal(all.total, 5, 'every image of the folder');
       assert.equal(all.model, run.bestModelDir, 'a run folder means its best checkpoint');
       const allReport = JSON.parse(fs.readFileSync(allOut, 'utf8'));
-      assert.equal(allReport.dataset.kind, 'synthetic', 'detected from the folder (manifest)');
+      assert.equal(allReport.dataset.kind, 'cornell', 'detected from its files');
       assert.deepEqual(allReport.metric, { iouThreshold: 0.25, angleThresholdDeg: 30, topK: 2 });
       for (const im of allReport.perImage) {
         assert.equal(im.crop.height, 300);
@@ -100,15 +107,26 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       const detected = lax.perImage.filter((v: { grasps: unknown[]; bestIoU: number }) => v.grasps.length > 0 && v.bestIoU > 0).length;
       assert.equal(lax.correct, detected);
 
-      // --split test: a clear error where the dataset has none; the default once it has one (<dir>-test)
+      // the synthetic set has a held-out test split (generated on first use): the default; the profile's testImages
       io = capture();
-      assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', data, '--split', 'test'], io), 1);
+      assert.equal(await main(['eval', '--model', run.bestModelDir], io), 0, io.stderr.join('\n'));
+      const synthTest = JSON.parse(io.stdout.join('\n'));
+      assert.deepEqual([synthTest.split, synthTest.total, synthTest.dataDir], ['test', PROFILES.smoke.testImages, path.resolve(data + '-test')]);
+
+      // a format detected from the folder: the synthetic manifest
+      io = capture();
+      assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', data, '--split', 'all', '--limit', '1', '--out', path.join(root, 'one.json')], io), 0);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'one.json'), 'utf8')).dataset.kind, 'synthetic');
+
+      // --split test: a clear error where a (real) dataset has none; the default once it has one (<dir>-test)
+      io = capture();
+      assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', real, '--split', 'test'], io), 1);
       assert.match(io.stderr.join('\n'), /has no test split .*-test.*--split all/);
-      await writeSyntheticDataset(data + '-test', { count: 3, seed: 77 });
+      await writeSyntheticDataset(real + '-test', { count: 2, seed: 77 });
       io = capture();
-      assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', data], io), 0, io.stderr.join('\n'));
+      assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', real], io), 0, io.stderr.join('\n'));
       const test = JSON.parse(io.stdout.join('\n'));
-      assert.deepEqual([test.split, test.total, test.dataDir], ['test', 3, path.resolve(data + '-test')]);
+      assert.deepEqual([test.dataset, test.split, test.total, test.dataDir], ['cornell', 'test', 2, path.resolve(real + '-test')]);
 
       io = capture();
       const out = path.join(root, 'export-uint8');

@@ -1,0 +1,36 @@
+import { verdict as decide } from '../eval/verdict';
+import type { ClaimsFile } from './claims';
+import { evaluateClaim } from './claims';
+import type { ReferencePlan } from './plan';
+
+/**
+ * Recomputes every claim of a claims file from the per-image verdict files beside it and lists each number that
+ * differs (empty: the file is what its verdicts say). Also re-applies the verdict rule to the file's own interval,
+ * so a hand-edited verdict is caught even where the verdict files are missing.
+ */
+export function verifyClaims(file: ClaimsFile, plan: ReferencePlan): string[] {
+  const problems: string[] = [];
+  if (file.profile !== plan.profile) problems.push(`claims are for profile ${file.profile}, the plan is ${plan.profile}`);
+  const ids = file.claims.map((c) => c.id).join(',');
+  if (ids !== plan.claims.map((c) => c.id).join(',')) problems.push(`claims ${ids}, expected ${plan.claims.map((c) => c.id).join(',')}`);
+  for (const cp of plan.claims) {
+    const stored = file.claims.find((c) => c.id === cp.id);
+    if (!stored) continue;
+    if (stored.verdict !== 'pending' && stored.ci95) {
+      const again = decide(stored.ci95, { direction: cp.direction });
+      if (again !== stored.verdict) problems.push(`${cp.id}: verdict '${stored.verdict}' but its interval [${stored.ci95}] gives '${again}'`);
+    }
+    const { entry } = evaluateClaim(cp);
+    for (const key of ['delta_points', 'ci95', 'p_mcnemar', 'verdict', 'seeds'] as const) {
+      if (JSON.stringify(entry[key]) !== JSON.stringify(stored[key])) problems.push(`${cp.id}.${key}: file ${JSON.stringify(stored[key])}, recomputed ${JSON.stringify(entry[key])}`);
+    }
+    for (const side of ['baseline', 'treatment'] as const) {
+      for (const key of ['accuracy_by_seed', 'mean'] as const) {
+        if (JSON.stringify(entry[side][key]) !== JSON.stringify(stored[side][key])) {
+          problems.push(`${cp.id}.${side}.${key}: file ${JSON.stringify(stored[side][key])}, recomputed ${JSON.stringify(entry[side][key])}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
