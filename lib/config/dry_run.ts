@@ -29,8 +29,8 @@ export const DRY_RUN_SCENES = 24;
 
 /**
  * The profile as a dry run runs it: 1 epoch of 2 steps per run (the KD teacher too), 2 validation (and test) images,
- * one batch for precise BN, a small synthetic set, at most the profile's first two seeds; model sizes, batch size and
- * every notebook step unchanged.
+ * one batch for precise BN, a small synthetic set, the profile's first seed; model sizes, batch size and every
+ * notebook step unchanged.
  * (Where the profile's batch cannot fit the backend's memory, lib/models/profile_memory `fitDryRunToMemory` lowers it.)
  */
 export function withDryRun<P extends Profile>(profile: P, env: NodeJS.ProcessEnv = process.env): P {
@@ -45,8 +45,9 @@ export function withDryRun<P extends Profile>(profile: P, env: NodeJS.ProcessEnv
     preciseBnBatches: 1,
     syntheticScenes: Math.min(profile.syntheticScenes, DRY_RUN_SCENES),
     teacher: { ...profile.teacher, epochs: 1 },
-    // two seeds run the multi-seed code (per-seed loops, mean ± std) like three would, at two thirds of the time
-    seeds: profile.seeds.slice(0, 2),
+    // one seed: the per-seed loops and summaries run all the same; notebooks keep every run's model in memory, and
+    // more than four paper-size PSPNets (190 MB of weights each) with a training step's activations exhaust wasm's heap
+    seeds: profile.seeds.slice(0, 1),
     dryRun: dry.note,
   };
 }
