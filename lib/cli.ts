@@ -1,23 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from './backend/setup';
-import { currentDataset } from './config/paths';
+import { resultsDir, type DatasetKind } from './config/paths';
 import { currentProfile } from './config/profiles';
-import { openDataset } from './data/dataset';
-import { BatchLoader } from './data/loader';
+import { resolveDatasetChoice, defaultEvalSplit, requireTestSplit, type EvalSplit } from './data/dataset_choice';
+import { openDataset, type DatasetEntry } from './data/dataset';
 import { splitEntries } from './data/split';
-import { ensureSyntheticTestSplit, syntheticTestDir } from './data/test_split';
-import { ConfigError, GrasplabError, TrainingInterruptedError } from './errors';
+import { ensureSyntheticTestSplit } from './data/test_split';
+import { ConfigError } from './errors';
+import { evaluateDatasetEntries } from './eval/dataset_eval';
 import { jacquardOutputLines } from './eval/jacquard_output';
-import { evaluateModel } from './eval/metric';
 import { openWorkbench, runExperiment } from './experiment';
 import { readDepthFile } from './export/depth_file';
-import { INPUT_FITS, type InputFit } from './export/depth_input';
+import { type InputFit } from './export/depth_input';
 import { measureModelLatency } from './export/latency';
+import { resolveModelFolder, type ModelFolder } from './export/model_folder';
 import { ONNX_EXPORT_FORMATS, onnxExportPath, saveOnnx } from './export/onnx';
-import { openForForward } from './export/open_model';
+import { openForForward, type OpenedModel } from './export/open_model';
 import { renderOverlayPng } from './export/overlay';
 import { graspReport, modelInputSize, predictGrasps } from './export/predict';
 import { parseWeightFormat, WEIGHT_FORMATS, type WeightFormat } from './export/quantize';
@@ -25,180 +25,99 @@ import { exportModel, loadModelFromDir } from './export/save';
 import { importTorchModel } from './export/import_model';
 import { writeMapsNpy } from './export/maps_file';
 // Registers grasplab's custom layer classes, which deserialising its models needs.
-import { inferenceModel, MODEL_NAMES, type ModelConfig, type ModelName } from './models/registry';
-import { profileFromFlag } from './config/profiles';
-import { exitCodeFor, resumeCommandHint } from './train/interrupt';
+import { describeModel, inferenceModel, type ModelConfig, type ModelName } from './models/registry';
 import { BEST_DIR } from './train/loop';
 import { checkRunName } from './train/run_dir';
 import { consoleProgress } from './train/progress';
+import { DOCTOR, EVAL, EXPORT, IMPORT, LATENCY, PREDICT, TRAIN } from './cli/commands';
+import { doctorCommand } from './cli/doctor';
+import { prepareOutputFile } from './cli/output';
+import { runCli, STD_IO, type CliIO, type Runners } from './cli/run';
+import type { Parsed } from './cli/spec';
+import { dryRun } from './config/dry_run';
 
 /**
- * `grasplab` command line: train / eval / export / predict / latency. Run as `npx grasplab ...` (bin/grasplab.js)
- * or `npm run cli -- ...`. Every command prints its result to stdout as JSON, so it can be piped; progress and notes
- * go to stderr. Exit codes: 0 ok, 1 failed (the message names the file and the problem), 2 bad usage.
+ * `grasplab` command bodies: train / eval / export / predict / latency / import / doctor. Run as `npx grasplab ...`
+ * (bin/grasplab.js) or `npm run cli -- ...`. Options, help and usage errors come from the table in
+ * lib/cli/commands.ts (parsed before this module loads); each body gets its parsed options. Every command prints its
+ * result to stdout as JSON, so it can be piped; progress and notes go to stderr. Exit codes: 0 ok, 1 failed (the
+ * message names the file and the problem), 2 bad usage (lib/cli/run.ts).
  */
 
-export interface CliIO {
-  out(s: string): void;
-  err(s: string): void;
-}
+export type { CliIO } from './cli/run';
 
-const STD_IO: CliIO = {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
+/** Command name → body. A new command: its spec in lib/cli/commands.ts, its body here. */
+export const RUNNERS: Runners = {
+  train: trainCommand,
+  eval: evalCommand,
+  export: exportCommand,
+  predict: predictCommand,
+  latency: latencyCommand,
+  doctor: doctorCommand,
+  import: importCommand,
 };
-
-const USAGE: Record<string, string> = {
-  train: `grasplab train --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult 0.25] [--aux-weight 0.4]
-               [--profile smoke|cpu|paper] [--epochs N] [--batch-size B] [--run-name NAME] [--seed S] [--fresh]
-    Trains like the notebooks (lib/experiment) on the dataset named by GRASPLAB_DATASET / GRASPLAB_DATA_DIR
-    (image-wise 90/10 split, seed 1) and writes results/runs/NAME/ (best/, last/, run.json; default NAME:
-    cli-<model>-<profile>-s<seed>-<config key>); an interrupted run (Ctrl-C: exit 130) resumes unless --fresh. --aux-weight adds PSPNet's aux head. Defaults come from the profile (--profile or
-    GRASPLAB_PROFILE, default cpu).`,
-  eval: `grasplab eval --model-dir DIR|MODEL.onnx [--split val|test] [--out FILE.json] [--jacquard-output FILE] [--top-k 1]
-               [--batch-size 4] [--split-seed 1] [--limit N]
-    Rectangle-metric accuracy on the whole validation split of the current dataset (the split every training run
-    uses), or (--split test, synthetic data) on the held-out test split: its first --limit scenes, default the
-    profile's testImages. Per-image verdicts to --out (default: eval-<DIR name>.json beside DIR). Forward passes run
-    on ONNX Runtime where it is installed (GRASPLAB_FORWARD=tfjs forces tfjs); DIR may be an exported .onnx file.`,
-  export: `grasplab export --model-dir DIR --out DIR|FILE.onnx [--format float32|float16|uint16|uint8|onnx|onnx-float16|onnx-int8|all]
-    Writes model.json + group1-shard*.bin (tfjs layers format), or with --format onnx* an ONNX model (opset 17,
-    input 'depth' [batch,S,S,1], output 'maps' [batch,S,S,4]) to FILE.onnx or DIR/model.onnx
-    (--format all: one sub-folder per format).`,
-  predict: `grasplab predict --model DIR|MODEL.onnx IMAGE [--top-k 3] [--overlay out.png] [--crop none|center|resize] [--resize]
-               [--threshold 0.2] [--min-distance 20] [--no-preprocess] [--maps-out FILE.npy]
-    IMAGE: float32 TIFF in metres, 16-bit PNG in millimetres, or .npy float array in metres. Prints the top-k grasps
-    as JSON (centre [row, col] px, angle rad/deg, opening px, jaw px, quality). --no-preprocess: IMAGE (.npy, S×S)
-    is the network input itself (no inpainting, crop or normalisation). --maps-out: the raw network maps as .npy
-    float32 [S,S,4], channels pos, cos, sin, width.`,
-  import: `grasplab import --from STATE.npz --model ggcnn|ggcnn2|pspnet [--depth 18|34|50|101] [--width-mult W] [--aux]
-               [--backbone-only] [--seed S] --out DIR
-    A PyTorch state dict saved as .npz (see README) → a model folder for eval, predict and export. pspnet: hszhao/semseg
-    module names plus the report's conv0 and *_output convs; depth, width and aux are read off the dict (given values
-    must agree). --backbone-only loads the ResNet only (e.g. semseg's pretrained resnet50_v2) and reports the keys used.`,
-  latency: `grasplab latency --model DIR|MODEL.onnx [--runs 10] [--warmup 2]
-    Batch-1 milliseconds per S×S depth image: forward pass, and the whole prediction with post-processing.`,
-};
-
-function usage(cmd?: string): string {
-  if (cmd && USAGE[cmd]) return `usage: ${USAGE[cmd]}`;
-  return `usage: grasplab <command> [options]\n\n${Object.values(USAGE).join('\n\n')}`;
-}
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 bad usage). */
 export async function main(argv: string[], io: CliIO = STD_IO): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'predict':
-        return await predictCommand(rest, io);
-      case 'export':
-        return await exportCommand(rest, io);
-      case 'latency':
-        return await latencyCommand(rest, io);
-      case 'train':
-        return await trainCommand(rest, io);
-      case 'eval':
-        return await evalCommand(rest, io);
-      case 'import':
-        return await importCommand(rest, io);
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(usage(rest[0]));
-        return 0;
-      case undefined:
-        io.err(usage());
-        return 2;
-      default:
-        io.err(`grasplab: unknown command '${cmd}'\n${usage()}`);
-        return 2;
-    }
-  } catch (e) {
-    if (e instanceof TrainingInterruptedError) {
-      io.err(`grasplab ${cmd}: ${e.message}\n${resumeCommandHint(argv)}`);
-      return exitCodeFor(e.signal);
-    }
-    if (e instanceof GrasplabError) {
-      io.err(`grasplab ${cmd}: ${e.name}: ${e.message}`);
-      return 1;
-    }
-    if (isParseArgsError(e)) {
-      io.err(`grasplab ${cmd}: ${(e as Error).message}\n${usage(cmd)}`);
-      return 2;
-    }
-    throw e;
-  }
+  return runCli(argv, io, () => RUNNERS);
 }
 
-function isParseArgsError(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}
+// ---- model loading --------------------------------------------------------------------------------------------
 
-// ---- option helpers -------------------------------------------------------------------------------------------
-
-function requireOpt(v: string | undefined, name: string, cmd: string): string {
-  if (v === undefined || v === '') throw new ConfigError(`--${name} is required\n${usage(cmd)}`);
-  return v;
-}
-
-function numberOpt(v: string | undefined, name: string, dflt: number, check: { int?: boolean; min?: number } = {}): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (check.int && !Number.isInteger(n)) || (check.min !== undefined && n < check.min)) {
-    throw new ConfigError(`--${name} ${v}: expected ${check.int ? 'an integer' : 'a number'}${check.min !== undefined ? ` ≥ ${check.min}` : ''}`);
-  }
-  return n;
-}
-
-/** Loads an exported or saved model folder (custom layers are registered by importing lib/models/registry). */
-async function loadModel(dir: string): Promise<tf.LayersModel> {
+/**
+ * Loads the model a user named (`--model PATH`: a model folder, checkpoint, run folder or models/ name; see
+ * lib/export/model_folder.ts). Custom layers are registered by importing lib/models/registry.
+ */
+async function loadModel(given: string): Promise<tf.LayersModel> {
+  if (isOnnxPath(given)) throw new ConfigError(`--model ${given}: an ONNX file can be evaluated, predicted with and timed, but not exported again; give the model folder it came from`);
+  // the path first: a wrong path fails before a backend loads
+  const folder = resolveModelFolder(given);
   await selectBackend({ quiet: true });
-  return loadModelFromDir(dir);
+  return loadModelFromDir(folder.dir);
+}
+
+type OnnxExportFormat = keyof typeof ONNX_EXPORT_FORMATS;
+
+/** True for an exported ONNX model file (`grasplab export --format onnx`), which only forward passes can use. */
+function isOnnxPath(given: string): boolean {
+  return given.toLowerCase().endsWith('.onnx');
+}
+
+/**
+ * Opens the model a user named for forward passes (eval, predict, latency): an exported `.onnx` file runs on ONNX
+ * Runtime; a model folder is loaded with tfjs and run by the forward engine (ONNX Runtime where installed, else tfjs;
+ * GRASPLAB_FORWARD=tfjs forces tfjs). `folder` is undefined for an .onnx file.
+ */
+async function openModelForForward(given: string): Promise<{ opened: OpenedModel; folder?: ModelFolder; dir: string }> {
+  // the path first: a wrong path fails before a backend loads
+  const folder = isOnnxPath(given) ? undefined : resolveModelFolder(given);
+  await selectBackend({ quiet: true });
+  const opened = await openForForward(folder ? folder.dir : given);
+  return { opened, folder, dir: folder ? folder.dir : path.resolve(given) };
 }
 
 // ---- predict --------------------------------------------------------------------------------------------------
 
-async function predictCommand(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      'top-k': { type: 'string' },
-      overlay: { type: 'string' },
-      crop: { type: 'string' },
-      resize: { type: 'boolean' },
-      threshold: { type: 'string' },
-      'min-distance': { type: 'string' },
-      'no-preprocess': { type: 'boolean' },
-      'maps-out': { type: 'string' },
-    },
-  });
-  const modelDir = requireOpt(values.model, 'model', 'predict');
-  if (values['no-preprocess'] && (values.crop !== undefined || values.resize)) throw new ConfigError('--no-preprocess takes the S×S network input as it is: no --crop/--resize');
-  if (positionals.length !== 1) throw new ConfigError(`expected exactly one IMAGE, got ${positionals.length}\n${usage('predict')}`);
+async function predictCommand({ values, positionals }: Parsed<typeof PREDICT.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
   const image = positionals[0];
-  const fit = (values.resize ? 'resize' : values.crop ?? 'none') as InputFit;
-  if (!INPUT_FITS.includes(fit)) throw new ConfigError(`--crop ${values.crop}: use one of ${INPUT_FITS.join(', ')}`);
-  if (values.resize && values.crop && values.crop !== 'resize') throw new ConfigError(`--resize and --crop ${values.crop} contradict each other`);
-  const topK = numberOpt(values['top-k'], 'top-k', 3, { int: true, min: 1 });
+  const fit = (values.resize ? 'resize' : values.crop) as InputFit;
+  const topK = values['top-k'];
   const detect = {
-    ...(values.threshold !== undefined ? { thresholdAbs: numberOpt(values.threshold, 'threshold', 0.2) } : {}),
-    ...(values['min-distance'] !== undefined ? { minDistance: numberOpt(values['min-distance'], 'min-distance', 20, { int: true, min: 0 }) } : {}),
+    ...(values.threshold !== undefined ? { thresholdAbs: values.threshold } : {}),
+    ...(values['min-distance'] !== undefined ? { minDistance: values['min-distance'] } : {}),
   };
+  if (values.overlay) prepareOutputFile(values.overlay, '--overlay');
+  if (values['maps-out']) prepareOutputFile(values['maps-out'], '--maps-out');
 
   // Read the image before the model: a bad image is the commoner mistake and is cheaper to report.
   const { depth, encoding } = await readDepthFile(image);
-  await selectBackend({ quiet: true });
-  const opened = await openForForward(modelDir);
+  const { opened } = await openModelForForward(modelDir);
   try {
     const pred = await predictGrasps(opened.predictor, depth, { topK, fit, detect, source: image, preprocess: !values['no-preprocess'] });
     if (values['maps-out']) writeMapsNpy(values['maps-out'], pred.maps);
     if (values.overlay) {
       const f = pred.prepared.frame;
-      fs.mkdirSync(path.dirname(path.resolve(values.overlay)), { recursive: true });
       fs.writeFileSync(values.overlay, renderOverlayPng(depth, pred.grasps, fit === 'none' ? undefined : { top: f.top, left: f.left, height: f.winH, width: f.winW }));
     }
     if (pred.grasps.length === 0) io.err(`grasplab predict: no grasp quality peak above the threshold (${detect.thresholdAbs ?? 0.2}) in ${image}`);
@@ -235,18 +154,18 @@ function roundAll(o: Record<string, number>): Record<string, number> {
 
 // ---- export ---------------------------------------------------------------------------------------------------
 
-async function exportCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { 'model-dir': { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
-  });
-  const modelDir = requireOpt(values['model-dir'], 'model-dir', 'export');
-  const out = requireOpt(values.out, 'out', 'export');
-  const onnxFormats = Object.keys(ONNX_EXPORT_FORMATS) as (keyof typeof ONNX_EXPORT_FORMATS)[];
+async function exportCommand({ values }: Parsed<typeof EXPORT.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  const out = values.out;
   const all = values.format === 'all';
-  const onnxFormat = values.format && values.format in ONNX_EXPORT_FORMATS ? (values.format as keyof typeof ONNX_EXPORT_FORMATS) : undefined;
-  const formats: WeightFormat[] = all ? [...WEIGHT_FORMATS] : onnxFormat ? [] : [parseWeightFormat(values.format ?? 'float32')];
-  if (path.resolve(out) === path.resolve(modelDir)) throw new ConfigError('--out must differ from --model-dir (the export would overwrite its source)');
+  const onnxFormat = values.format in ONNX_EXPORT_FORMATS ? (values.format as OnnxExportFormat) : undefined;
+  const formats: WeightFormat[] = all ? [...WEIGHT_FORMATS] : onnxFormat ? [] : [parseWeightFormat(values.format)];
+  const onnxFormats: OnnxExportFormat[] = all ? (Object.keys(ONNX_EXPORT_FORMATS) as OnnxExportFormat[]) : onnxFormat ? [onnxFormat] : [];
+  const source = resolveModelFolder(modelDir);
+  if (path.resolve(out) === source.dir) throw new ConfigError('--out must differ from --model (the export would overwrite its source)');
+  // a single ONNX export may name its file (FILE.onnx); every other export writes folders
+  const outIsOnnxFile = onnxFormat !== undefined && isOnnxPath(out);
+  if (!outIsOnnxFile && fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new ConfigError(`--out ${out} is a file; export writes a folder (model.json + weight shards, or model.onnx)`);
   const loaded = await loadModel(modelDir);
   // An aux-head model exports its main output only: deployment needs no aux maps.
   const model = inferenceModel(loaded);
@@ -255,12 +174,12 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
     const rows: Record<string, unknown>[] = [];
     for (const format of formats) {
       const dir = all ? path.join(out, format) : out;
-      const r = await exportModel(model, dir, { format, source: { exportedFrom: path.resolve(modelDir) } });
+      const r = await exportModel(model, dir, { format, source: { exportedFrom: source.dir } });
       rows.push({ format, dir, files: r.files, totalBytes: r.totalBytes, weightBytes: r.weightBytes, tensors: r.tensors, values: r.values });
     }
-    for (const format of all ? onnxFormats : onnxFormat ? [onnxFormat] : []) {
+    for (const format of onnxFormats) {
       const file = onnxExportPath(all ? path.join(out, format) : out);
-      const r = saveOnnx(model, file, { weights: ONNX_EXPORT_FORMATS[format], source: { exportedFrom: path.resolve(modelDir) } });
+      const r = saveOnnx(model, file, { weights: ONNX_EXPORT_FORMATS[format], source: { exportedFrom: source.dir } });
       rows.push({ format, file, totalBytes: r.bytes, input: r.info.input, outputs: r.info.outputs, ops: r.info.ops });
     }
     io.out(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
@@ -272,13 +191,13 @@ async function exportCommand(args: string[], io: CliIO): Promise<number> {
 
 // ---- latency --------------------------------------------------------------------------------------------------
 
-async function latencyCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args, options: { model: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' } } });
-  const modelDir = requireOpt(values.model, 'model', 'latency');
-  const runs = numberOpt(values.runs, 'runs', 10, { int: true, min: 1 });
-  const warmup = numberOpt(values.warmup, 'warmup', 2, { int: true, min: 0 });
-  await selectBackend({ quiet: true });
-  const opened = await openForForward(modelDir);
+async function latencyCommand({ values }: Parsed<typeof LATENCY.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  // a dry run times 2 runs after 1 warm-up unless told otherwise
+  const dry = dryRun();
+  const runs = dry ? Math.min(values.runs, 2) : values.runs;
+  const warmup = dry ? Math.min(values.warmup, 1) : values.warmup;
+  const { opened } = await openModelForForward(modelDir);
   try {
     const lat = await measureModelLatency(opened.predictor, { runs, warmup });
     const brief = (s: { median: number; p10: number; p90: number }) => ({ median: +s.median.toFixed(1), p10: +s.p10.toFixed(1), p90: +s.p90.toFixed(1) });
@@ -313,49 +232,40 @@ async function withProfile<T>(profile: string | undefined, fn: () => Promise<T>)
   }
 }
 
-async function trainCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: 'string' },
-      depth: { type: 'string' },
-      'width-mult': { type: 'string' },
-      'aux-weight': { type: 'string' },
-      profile: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'run-name': { type: 'string' },
-      seed: { type: 'string' },
-      fresh: { type: 'boolean' },
-    },
-  });
-  const name = requireOpt(values.model, 'model', 'train') as ModelName;
-  if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
-  const profile = values.profile ? profileFromFlag(values.profile) : currentProfile();
-  const seed = numberOpt(values.seed, 'seed', profile.seeds[0], { int: true });
-  const auxWeight = values['aux-weight'] === undefined ? undefined : numberOpt(values['aux-weight'], 'aux-weight', 0.4, { min: 0 });
+async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO): Promise<number> {
+  const name = values.model as ModelName;
+  const profile = currentProfile({ ...process.env, GRASPLAB_PROFILE: values.profile });
+  const seed = values.seed ?? profile.seeds[0];
+  const auxWeight = values['aux-weight'];
   const modelCfg: ModelConfig = { name };
   if (name === 'pspnet') {
-    modelCfg.resnetDepth = numberOpt(values.depth, 'depth', profile.pspnet.depth, { int: true }) as ModelConfig['resnetDepth'];
-    modelCfg.widthMultiplier = numberOpt(values['width-mult'], 'width-mult', profile.pspnet.widthMultiplier, { min: 0 });
+    modelCfg.resnetDepth = (values.depth ?? profile.pspnet.depth) as ModelConfig['resnetDepth'];
+    modelCfg.widthMultiplier = values['width-mult'] ?? profile.pspnet.widthMultiplier;
     if (auxWeight !== undefined && auxWeight > 0) modelCfg.aux = true;
-  } else if (values.depth !== undefined || values['width-mult'] !== undefined || auxWeight !== undefined) {
-    throw new ConfigError(`--depth, --width-mult and --aux-weight only apply to --model pspnet`);
   }
-  const batchSize = numberOpt(values['batch-size'], 'batch-size', profile.batchSize, { int: true, min: 1 });
-  const epochs = numberOpt(values.epochs, 'epochs', profile.epochs, { int: true, min: 1 });
+  // a dry run (GRASPLAB_DRY_RUN) takes the profile's token epochs whatever --epochs says
+  if (profile.dryRun && values.epochs !== undefined) io.err(`grasplab train: ${profile.dryRun}: --epochs ${values.epochs} ignored`);
+  const epochs = profile.dryRun ? profile.epochs : (values.epochs ?? profile.epochs);
   const pspTag = name === 'pspnet' ? `-r${modelCfg.resnetDepth}-w${modelCfg.widthMultiplier}${modelCfg.aux ? `-aux${auxWeight}` : ''}` : '';
   // --run-name is the folder name itself; the default name gets the run's key (lib/train/run_key.ts) appended
-  const runName = values['run-name'] !== undefined ? checkRunName(values['run-name'], '--run-name') : `cli-${name}${pspTag}-${profile.name}-s${seed}`;
+  const given = values['run-name'];
+  const exactName = given !== undefined;
+  const runName = given !== undefined ? checkRunName(given, '--run-name') : `cli-${name}${pspTag}-${profile.name}-s${seed}${profile.dryRun ? '-dryrun' : ''}`;
 
   await selectBackend({ quiet: true });
   return withProfile(values.profile, async () => {
     // The notebooks' data pipeline: synthetic set generated on first use, image-wise split, fixed validation samples.
     const wb = await openWorkbench({ seed: SPLIT_SEED, trainFraction: TRAIN_FRACTION, log: (m) => io.err(m) });
-    io.err(`grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), profile ${profile.name}, backend ${tf.getBackend()}`);
+    // the workbench's profile: a dry run may have lowered the batch to fit the backend's memory
+    const batchSize = values['batch-size'] ?? wb.profile.batchSize;
+    io.err(
+      `grasplab train: ${runName}: ${name} on ${wb.choice.kind} (${wb.split.train.length} train / ${wb.valSamples.length} val images), ` +
+        `profile ${profile.name}${profile.dryRun ? ` (${wb.profile.dryRun})` : ''}, batch ${batchSize}, backend ${tf.getBackend()}`,
+    );
     const res = await runExperiment(wb, {
       name: runName,
-      exactName: values['run-name'] !== undefined,
+      exactName,
+      // --fresh: runExperiment deletes the earlier run's checkpoints (guarded) and starts over
       resume: !values.fresh,
       resumeHint: 'Add --fresh to start this run over (its checkpoints are deleted), or choose another --run-name.',
       model: modelCfg,
@@ -371,7 +281,7 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
     io.out(
       JSON.stringify(
         {
-          run: runName,
+          run: path.basename(res.runDir),
           runDir: res.runDir,
           status: res.fit.status,
           epochsDone: res.fit.epochsDone,
@@ -390,95 +300,113 @@ async function trainCommand(args: string[], io: CliIO): Promise<number> {
   });
 }
 
-async function evalCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      'model-dir': { type: 'string' },
-      out: { type: 'string' },
-      'jacquard-output': { type: 'string' },
-      'top-k': { type: 'string' },
-      'split-seed': { type: 'string' },
-      'batch-size': { type: 'string' },
-      limit: { type: 'string' },
-      split: { type: 'string' },
-    },
-  });
-  const modelDir = requireOpt(values['model-dir'], 'model-dir', 'eval');
-  const which = values.split ?? 'val';
-  if (which !== 'val' && which !== 'test') throw new ConfigError(`--split ${which}: use val or test`);
-  const topK = numberOpt(values['top-k'], 'top-k', 1, { int: true, min: 1 });
-  const batchSize = numberOpt(values['batch-size'], 'batch-size', 4, { int: true, min: 1 });
-  const limit = numberOpt(values.limit, 'limit', 0, { int: true, min: 0 });
-  const split = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: numberOpt(values['split-seed'], 'split-seed', SPLIT_SEED, { int: true }) };
-  const choice = currentDataset();
-  await selectBackend({ quiet: true });
-  const opened = await openForForward(modelDir);
+async function evalCommand({ values, given }: Parsed<typeof EVAL.options>, io: CliIO): Promise<number> {
+  const modelDir = values.model;
+  // a wrong model path is reported before the dataset is read
+  if (isOnnxPath(modelDir)) {
+    if (!fs.existsSync(modelDir)) throw new ConfigError(`--model ${modelDir}: no such ONNX model file`);
+  } else resolveModelFolder(modelDir);
+  const topK = values['top-k'];
+  const dry = dryRun();
+  const limit = values.limit ?? (dry ? dry.evalImages : undefined);
+  if (dry && values.limit === undefined) io.err(`grasplab eval: ${dry.note}: scoring the first ${limit} images`);
+  // GRASPLAB_DATASET describes GRASPLAB_DATA_DIR; a folder named on the command line describes itself (detected)
+  const folderGiven = given.has('data-dir');
+  const kind = given.has('dataset') || !folderGiven ? (values.dataset as DatasetKind | undefined) : undefined;
+  const choice = resolveDatasetChoice({ kind, dir: values['data-dir'] });
+  const split: EvalSplit = (values.split as EvalSplit | undefined) ?? defaultEvalSplit(choice, folderGiven);
+  // the test split lives in its own folder; the others are cut from the dataset folder (image-wise, as training).
+  // The synthetic one is generated on first use; a profile scores its first `testImages` scenes (--limit: the first N).
+  const source = split === 'test' ? requireTestSplit(choice) : choice;
+  const testCount = split === 'test' && choice.kind === 'synthetic' ? (limit ?? currentProfile().testImages) : undefined;
+  if (testCount !== undefined) await ensureSyntheticTestSplit(source.dir, testCount);
+  const out = values.out ?? defaultEvalOut(modelDir, choice.kind, split);
+  prepareOutputFile(out, '--out');
+  if (values['jacquard-output']) prepareOutputFile(values['jacquard-output'], '--jacquard-output');
+  const ds = await openDataset(source);
+  const splitSpec = { mode: 'image' as const, trainFraction: TRAIN_FRACTION, seed: values['split-seed'] };
+  const splitEntriesOf = (): DatasetEntry[] => (split === 'train' || split === 'val' ? splitEntries(ds.entries, splitSpec)[split] : ds.entries);
+  const entries = splitEntriesOf();
+  const scored = (testCount ?? limit) !== undefined ? entries.slice(0, testCount ?? limit) : entries;
+
+  const { opened, folder, dir } = await openModelForForward(modelDir);
   try {
     const size = modelInputSize(opened.predictor);
-    let ds;
-    let entries;
-    if (which === 'test') {
-      if (choice.kind !== 'synthetic') throw new ConfigError(`--split test: only the synthetic dataset has a held-out test split (${choice.kind} folders keep their train/validation split)`);
-      const count = limit > 0 ? limit : currentProfile().testImages;
-      const dir = syntheticTestDir(choice.dir);
-      await ensureSyntheticTestSplit(dir, count);
-      ds = await openDataset({ kind: 'synthetic', dir });
-      entries = ds.entries.slice(0, count);
-    } else {
-      ds = await openDataset(choice);
-      entries = splitEntries(ds.entries, split).val;
-    }
-    // the workbench's validation preprocessing (no augmentation), over the whole split unless --limit
-    const loader = new BatchLoader(ds, entries, { batchSize: 1, seed: split.seed, shuffle: false, cacheBytes: 0, preprocess: { outputSize: size, rotate: 'none', zoom: false } });
-    const samples = await loader.samples(limit > 0 ? limit : undefined);
-    const res = await evaluateModel(opened.predictor, samples, { topK, batchSize });
-    // beside the model folder, not inside it: a training run replaces its checkpoint folders wholesale
-    const out = values.out ?? path.join(path.dirname(path.resolve(modelDir)), `eval-${path.basename(path.resolve(modelDir))}.json`);
-    const report = { modelDir, dataset: choice, split, evalSplit: which, topK, backend: tf.getBackend(), engine: opened.predictor.engine, accuracy: res.accuracy, correct: res.correct, total: res.total, perImage: res.perImage };
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    io.err(`grasplab eval: ${scored.length} of ${entries.length} ${split} images of ${source.dir} (${choice.kind}${choice.detected ? ', detected' : ''}), backend ${tf.getBackend()}`);
+    let next = 0.1;
+    const res = await evaluateDatasetEntries(opened.predictor, ds, scored, {
+      outputSize: size,
+      topK,
+      batchSize: values['batch-size'],
+      iouThreshold: values['iou-threshold'],
+      angleTolerance: (values['angle-threshold'] * Math.PI) / 180,
+      onProgress: (done, total) => {
+        if (total >= 50 && done / total >= next) {
+          io.err(`  ${done}/${total}`);
+          next = Math.floor((done / total) * 10 + 1) / 10;
+        }
+      },
+    });
+    const report = {
+      model: {
+        path: modelDir,
+        dir,
+        kind: folder ? folder.kind : 'onnx',
+        card: folder?.card ?? null,
+        params: opened.model ? describeModel(inferenceModel(opened.model)).params : null,
+        inputSize: size,
+      },
+      dataset: { kind: choice.kind, dir: choice.dir, split, ...(split === 'test' ? { testDir: source.dir } : {}), ...(split === 'train' || split === 'val' ? { splitSeed: splitSpec.seed, trainFraction: TRAIN_FRACTION } : {}), images: entries.length },
+      metric: { iouThreshold: values['iou-threshold'], angleThresholdDeg: values['angle-threshold'], topK },
+      backend: tf.getBackend(),
+      engine: opened.predictor.engine,
+      accuracy: res.accuracy,
+      correct: res.correct,
+      total: res.total,
+      perImage: res.perImage,
+    };
     fs.writeFileSync(out, JSON.stringify(report, null, 1));
     if (values['jacquard-output']) {
       const lines = jacquardOutputLines(res.perImage, { outputSize: size, maxGrasps: topK });
       fs.writeFileSync(values['jacquard-output'], lines.join('\n') + (lines.length ? '\n' : ''));
     }
-    io.out(JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, split: which, engine: opened.predictor.engine, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2));
+    io.out(
+      JSON.stringify({ accuracy: res.accuracy, correct: res.correct, total: res.total, dataset: choice.kind, dataDir: source.dir, split, model: dir, engine: opened.predictor.engine, out, jacquardOutput: values['jacquard-output'] ?? null }, null, 2),
+    );
     return 0;
   } finally {
     await opened.release();
   }
 }
 
+/**
+ * `<results>/eval/<model>-<dataset>-<split>.json`: never inside the model folder (models/ is committed; a training run
+ * replaces its checkpoint folders wholesale). A checkpoint `runs/NAME/best` is named `NAME-best`.
+ */
+function defaultEvalOut(modelPath: string, kind: string, split: string): string {
+  const abs = path.resolve(modelPath.replace(/[\\/]model\.json$/, ''));
+  const base = path.basename(abs);
+  const name = base === BEST_DIR || base === 'last' ? `${path.basename(path.dirname(abs))}-${base}` : base;
+  return path.join(resultsDir(), 'eval', `${name}-${kind}-${split}.json`);
+}
+
 // ---- import ---------------------------------------------------------------------------------------------------
 
-async function importCommand(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      from: { type: 'string' },
-      model: { type: 'string' },
-      depth: { type: 'string' },
-      'width-mult': { type: 'string' },
-      aux: { type: 'boolean' },
-      'backbone-only': { type: 'boolean' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
-  const from = requireOpt(values.from, 'from', 'import');
-  const out = requireOpt(values.out, 'out', 'import');
-  const name = requireOpt(values.model, 'model', 'import') as ModelName;
-  if (!MODEL_NAMES.includes(name)) throw new ConfigError(`--model ${name}: use one of ${MODEL_NAMES.join(', ')}`);
+async function importCommand({ values }: Parsed<typeof IMPORT.options>, io: CliIO): Promise<number> {
+  const from = values.from;
+  const out = values.out;
+  const name = values.model as ModelName;
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new ConfigError(`--out ${out} is a file; import writes a model folder (model.json + weight files)`);
   await selectBackend({ quiet: true });
   const r = await importTorchModel({
     from,
     out,
     model: name,
-    depth: values.depth === undefined ? undefined : (numberOpt(values.depth, 'depth', 50, { int: true }) as ModelConfig['resnetDepth']),
-    widthMultiplier: values['width-mult'] === undefined ? undefined : numberOpt(values['width-mult'], 'width-mult', 1, { min: 0 }),
+    depth: values.depth as ModelConfig['resnetDepth'] | undefined,
+    widthMultiplier: values['width-mult'],
     aux: values.aux,
     backboneOnly: values['backbone-only'],
-    seed: values.seed === undefined ? undefined : numberOpt(values.seed, 'seed', 1, { int: true }),
+    seed: values.seed,
   });
   io.out(
     JSON.stringify(

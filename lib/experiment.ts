@@ -5,6 +5,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendReport } from './backend/setup';
+import { dryRun } from './config/dry_run';
 import { currentDataset, PROJECT_ROOT, type DatasetChoice } from './config/paths';
 import { currentProfile, type Profile } from './config/profiles';
 import { openDataset, type DatasetEntry, type GraspDataset } from './data/dataset';
@@ -21,6 +22,7 @@ import { scoreTestSplit, type TestScore } from './eval/test_record';
 import { measureLatency } from './eval/timing';
 import { defaultForwardEngine, type ForwardEngine } from './export/forward_engine';
 import { depthBatch } from './models/predictor';
+import { dryRunForwardOnly, fitDryRunToMemory } from './models/profile_memory';
 import { buildModel, describeModel, inferenceModel, type ModelConfig } from './models/registry';
 import { fit, type FitResult } from './train/loop';
 import { keyedRunName } from './train/run_key';
@@ -73,8 +75,9 @@ export interface WorkbenchOptions {
  */
 export async function openWorkbench(opts: WorkbenchOptions = {}): Promise<Workbench> {
   const log = opts.log ?? ((m: string) => console.log(m));
-  const profile = currentProfile();
   const backend = await selectBackend();
+  // a dry run whose batch cannot fit the backend's memory runs at the report's batch 2 (and says so)
+  const profile = fitDryRunToMemory(currentProfile(), backend.backend, log);
   const choice = currentDataset();
   if (choice.kind === 'synthetic') await ensureSyntheticData(choice.dir, profile.syntheticScenes, log, choice.synthetic?.config);
   const dataset = await openDataset(choice);
@@ -243,6 +246,8 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
   const { teacher, onProgress, runDir, monitor, resume, exactName, resumeHint, ...recorded } = spec;
   // the folder: the name as given (CLI --run-name, an explicit runDir), else the name plus the configuration's key
   const folder = exactName || runDir ? spec.name : keyedRunName(spec.name, runConfig(wb, spec, seed, batchSize));
+  const forwardOnly = dryRunForwardOnly(wb.profile, wb.backend.backend, trainModel, batchSize, teacher);
+  if (forwardOnly) console.log(`grasplab: ${spec.name}: ${forwardOnly}`);
   const result = await fit({
     name: folder,
     model: trainModel,
@@ -270,10 +275,15 @@ export async function runExperiment(wb: Workbench, spec: ExperimentSpec): Promis
     restoreBest: true,
     runDir,
     // what a resume must match (the key above covers more; this stays as runs saved so far recorded it)
-    config: { ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind, ...(wb.choice.synthetic ? { syntheticSet: wb.choice.synthetic.name } : {}), valImages: wb.valSamples.length },
+    config: {
+      ...recorded, seed, batchSize, profile: wb.profile.name, dataset: wb.choice.kind,
+      ...(wb.choice.synthetic ? { syntheticSet: wb.choice.synthetic.name } : {}), valImages: wb.valSamples.length,
+      ...(wb.profile.dryRun ? { dryRun: wb.profile.dryRun } : {}),
+    },
     resume,
     resumeHint: resumeHint ?? NOTEBOOK_RESUME_HINT,
     onProgress,
+    forwardOnly: !!forwardOnly,
   });
   const model = trainModel.outputs.length > 1 ? inferenceModel(trainModel) : trainModel;
   const { params, flops } = describeModel(model);
@@ -345,7 +355,9 @@ export async function forwardLatencyMs(model: tf.LayersModel, opts: { runs?: num
   const size = model.inputs[0].shape[1] ?? 300;
   const predictor = await (opts.engine ?? defaultForwardEngine()).predictor(model);
   const x = tf.tidy(() => tf.randomNormal([1, size, size, 1], 0, 0.1, 'float32', 7).dataSync() as Float32Array);
-  const r = await measureLatency(() => predictor.predict({ data: x, shape: [1, size, size, 1] }), { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 });
+  // a dry run times 2 passes (a PSPNet-R101 forward takes seconds on a CPU)
+  const counts = dryRun() ? { warmup: opts.warmup ?? 1, runs: opts.runs ?? 2 } : { warmup: opts.warmup ?? 2, runs: opts.runs ?? 10 };
+  const r = await measureLatency(() => predictor.predict({ data: x, shape: [1, size, size, 1] }), counts);
   return r.median;
 }
 

@@ -7,6 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { dryRun } from '../lib/config/dry_run';
+import { jupyterPython } from '../lib/config/jupyter_env';
 import { PROJECT_ROOT } from '../lib/config/paths';
 import { removeInside } from '../lib/config/safe_remove';
 
@@ -17,22 +19,13 @@ const smoke = args.includes('--smoke');
 const fresh = args.includes('--fresh');
 const only = args.filter((a) => !a.startsWith('--'));
 
-function findPython(): string | undefined {
-  // Debian's jupyter lives under /usr/bin/python3; the python3 first on PATH may be a separate build without it.
-  const candidates = [process.env.GRASPLAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[];
-  return candidates.find((py) => spawnSync(py, ['-c', 'import nbclient, nbconvert, nbformat, ipykernel'], { stdio: 'ignore' }).status === 0);
-}
-
-const python = findPython();
-if (!python) {
-  console.error(
-    'grasplab: Jupyter (nbclient + nbconvert) was not found.\n' +
-      '  Debian/Ubuntu: sudo apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel python3-nbformat\n' +
-      '  pip:           python3 -m pip install nbclient nbconvert ipykernel   (or: pip install jupyterlab)\n' +
-      '  Set GRASPLAB_PYTHON to the python that has them if it is not python3 on PATH.',
-  );
+// The project's .venv (set up by npm install; refreshed here if requirements.txt changed), or GRASPLAB_PYTHON.
+const found = jupyterPython();
+if ('message' in found) {
+  console.error(found.message);
   process.exit(1);
 }
+const python = found.python;
 
 const nbDir = path.join(PROJECT_ROOT, 'notebooks');
 let notebooks = fs.readdirSync(nbDir).filter((f) => /^\d\d_.*\.ipynb$/.test(f)).sort();
@@ -50,12 +43,18 @@ const env: NodeJS.ProcessEnv = {
   JUPYTER_RUNTIME_DIR: process.env.JUPYTER_RUNTIME_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-jupyter-')),
 };
 let htmlDir = path.join(PROJECT_ROOT, 'results');
+const dry = dryRun(env);
 if (smoke) {
   env.GRASPLAB_PROFILE = 'smoke';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-smoke-'));
   env.GRASPLAB_RESULTS_DIR ??= path.join(tmp, 'results');
   if (!env.GRASPLAB_DATA_DIR && (env.GRASPLAB_DATASET ?? 'synthetic') === 'synthetic') env.GRASPLAB_DATA_DIR = path.join(tmp, 'data');
   htmlDir = env.GRASPLAB_RESULTS_DIR;
+} else if (dry) {
+  // a dry run's numbers mean nothing: its runs, metrics and reports never touch results/ (fresh every time)
+  env.GRASPLAB_RESULTS_DIR ??= path.join(PROJECT_ROOT, 'results', 'tmp', `dry-run-${env.GRASPLAB_PROFILE ?? 'cpu'}`);
+  htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
+  fs.rmSync(path.join(htmlDir, 'runs'), { recursive: true, force: true });
 } else if (env.GRASPLAB_RESULTS_DIR) {
   htmlDir = path.resolve(env.GRASPLAB_RESULTS_DIR);
 }
@@ -67,7 +66,7 @@ fs.mkdirSync(htmlDir, { recursive: true });
 if (fresh) removeInside(htmlDir, path.join(htmlDir, 'runs'));
 
 console.log(
-  `[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, wasm threads ${env.GRASPLAB_WASM_THREADS || 1}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`,
+  `[notebooks] profile ${env.GRASPLAB_PROFILE ?? 'cpu'}${dry ? ` — ${dry.note}` : ''}, dataset ${env.GRASPLAB_DATASET ?? 'synthetic'}, wasm threads ${env.GRASPLAB_WASM_THREADS || 1}, ${notebooks.length} notebook(s), HTML -> ${htmlDir}`,
 );
 const t0 = Date.now();
 const r = spawnSync(

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { withDryRun } from './dry_run';
 
 /**
  * A profile sets the sizes of every experiment (data, epochs, model widths), never the method.
@@ -43,6 +44,8 @@ export interface Profile {
    * the teacher's parameters (default: `pspnet`)
    */
   kdStudent?: { depth: 18 | 34 | 50 | 101; widthMultiplier: number };
+  /** set by GRASPLAB_DRY_RUN (lib/config/dry_run.ts): what the dry run changed, for notes beside results */
+  dryRun?: string;
 }
 
 export type ProfileName = 'smoke' | 'cpu' | 'paper' | 'reference';
@@ -114,7 +117,8 @@ export const PROFILES: Record<ProfileName, Profile> = {
 
 /**
  * The profile named by `GRASPLAB_PROFILE` (default `cpu`); `GRASPLAB_SEEDS=1,2,3` replaces its seeds (the ablations
- * of notebooks 04 and 05 then run once per seed and report mean ± std).
+ * of notebooks 04 and 05 then run once per seed and report mean ± std); `GRASPLAB_DRY_RUN=1` shrinks every run to 2
+ * steps and 2 evaluation images at the real model sizes (lib/config/dry_run.ts).
  */
 export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   const name = (env.GRASPLAB_PROFILE ?? 'cpu').trim();
@@ -123,12 +127,12 @@ export function currentProfile(env: NodeJS.ProcessEnv = process.env): Profile {
   }
   const profile = PROFILES[name as ProfileName];
   const rawSeeds = env.GRASPLAB_SEEDS?.trim();
-  if (!rawSeeds) return profile;
+  if (!rawSeeds) return withDryRun(profile, env);
   const seeds = rawSeeds.split(',').map((t) => Number(t.trim()));
   if (!seeds.every((v) => Number.isInteger(v) && v >= 1) || new Set(seeds).size !== seeds.length) {
     throw new ConfigError(`GRASPLAB_SEEDS=${rawSeeds}: use distinct positive integers separated by commas, e.g. 1,2,3`);
   }
-  return { ...profile, seeds };
+  return withDryRun({ ...profile, seeds }, env);
 }
 
 /**

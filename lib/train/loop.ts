@@ -110,6 +110,8 @@ export interface FitOptions {
    * and throw TrainingInterruptedError; rerunning resumes at that step (see interrupt.ts)
    */
   handleSignals?: boolean;
+  /** steps compute the loss but do not update the weights (dry run of a model too big to train here; trainStep) */
+  forwardOnly?: boolean;
 }
 
 /** The best validation score so far and the epoch that reached it (its weights are in `best/`). */
@@ -230,7 +232,7 @@ async function fitLocked(opts: FitOptions, runDir: string): Promise<FitResult> {
     config: opts.config ?? {},
     train: { epochs, batchesPerEpoch: stepsPerEpoch, optimizer: optimizerCfg, schedule, lossKind: opts.lossKind ?? 'mse',
       auxWeight: opts.auxWeight ?? DEFAULT_AUX_WEIGHT, kd: opts.teacher ? (opts.kd ?? null) : null, validateEvery,
-      preciseBnBatches: preciseBn?.batches ?? 0 },
+      preciseBnBatches: preciseBn?.batches ?? 0, ...(opts.forwardOnly ? { forwardOnly: true } : {}) },
     model: { name: model.name, params: model.countParams(), outputs: model.outputs.map((o) => o.shape) },
     backend: tf.getBackend(),
   };
@@ -317,6 +319,7 @@ async function fitLocked(opts: FitOptions, runDir: string): Promise<FitResult> {
           const teacherForward = opts.teacher && opts.forward ? await opts.forward(opts.teacher, { featureLayer: teacherFeatureLayer }) : undefined;
           r = await trainStep(model, optimizer, batch, {
             lossKind: opts.lossKind, auxWeight: opts.auxWeight, teacher: opts.teacher, teacherForward, kd: opts.kd, step: state.step + 1,
+            forwardOnly: opts.forwardOnly,
           });
         } finally {
           tf.dispose([batch.x, batch.y]);

@@ -47,6 +47,12 @@ export interface StepOptions {
   kd?: KdStepOptions;
   /** global step number, used in error messages */
   step?: number;
+  /**
+   * Compute the loss in training mode but take no gradient and leave the weights alone (BN statistics still move, as
+   * in any training-mode forward). For GRASPLAB_DRY_RUN with models whose training step cannot fit the backend's memory
+   * (lib/models/profile_memory.ts): every other part of a run still executes at the real model size.
+   */
+  forwardOnly?: boolean;
 }
 
 /** Loss terms of one step as plain numbers. Map parts are of the main output against the targets. */
@@ -122,7 +128,7 @@ export async function trainStep(
   let grads: tf.NamedTensorMap = {};
   let value: tf.Scalar | undefined;
   try {
-    ({ value, grads } = tf.variableGrads(() => {
+    const lossFn = () => {
       const outs = applyView(sv.view, x, true);
       const mainMaps = outs[sv.main] as tf.Tensor4D;
       const mapVec = graspLossVector(mainMaps, y, kind);
@@ -145,7 +151,9 @@ export async function trainStep(
       }
       report = tf.keep(tf.concat([tf.stack([total, main, ...extra]), mapVec]) as tf.Tensor1D);
       return total;
-    }, vars));
+    };
+    if (opts.forwardOnly) value = tf.tidy(lossFn);
+    else ({ value, grads } = tf.variableGrads(lossFn, vars));
   } finally {
     tf.dispose(teacherOut);
   }
@@ -160,6 +168,7 @@ export async function trainStep(
           'Lower the learning rate, check the inputs for NaN, or resume from the last checkpoint.',
       );
     }
+    if (opts.forwardOnly) return result;
     // Adam/momentum keep their state by position in the gradient map, so every variable must be present every
     // step (a variable not on the loss path gets no gradient from tfjs): fill the gaps with zeros.
     const complete: tf.NamedTensorMap = {};

@@ -81,7 +81,7 @@ test('predict --maps-out writes the raw maps [S,S,4] (pos, cos, sin, width) for 
   // a network input of the wrong size, or with holes, is refused (exit 1, naming the file)
   writeNpyFile(path.join(dir, 'small.npy'), new Float32Array(64 * 64), [64, 64]);
   assert.match((await cli(['predict', '--model', modelDir, path.join(dir, 'small.npy'), '--no-preprocess'], 1)).stderr, /small\.npy: a network input must be 300x300/);
-  assert.match((await cli(['predict', '--model', modelDir, path.join(dir, 'small.npy'), '--no-preprocess', '--crop', 'center'], 1)).stderr, /--no-preprocess/);
+  assert.match((await cli(['predict', '--model', modelDir, path.join(dir, 'small.npy'), '--no-preprocess', '--crop', 'center'], 2)).stderr, /--no-preprocess/);
   writeNpyFile(path.join(dir, 'rgb.npy'), new Float32Array(S * S * 3), [S, S, 3]);
   assert.match((await cli(['predict', '--model', modelDir, path.join(dir, 'rgb.npy')], 1)).stderr, /rgb\.npy: array of shape \(300, 300, 3\) is not one image/);
   model.dispose();
@@ -133,7 +133,7 @@ test('CLI: import the PyTorch PSPNet twin (semseg names) → predict --no-prepro
   // options that disagree with the state dict are refused, naming the problem
   assert.match((await cli(['import', '--from', twin('.npz'), '--model', 'pspnet', '--depth', '101', '--out', path.join(dir, 'x')], 1)).stderr, /depth 101 asked, the dict is a ResNet-50/);
   assert.match((await cli(['import', '--from', twin('.npz'), '--model', 'ggcnn', '--out', path.join(dir, 'y')], 1)).stderr, /StateDictMismatchError: .*conv0\.weight/);
-  assert.match((await cli(['import', '--from', twin('.npz'), '--model', 'ggcnn', '--aux', '--out', path.join(dir, 'y')], 1)).stderr, /only apply to --model pspnet/);
+  assert.match((await cli(['import', '--from', twin('.npz'), '--model', 'ggcnn', '--aux', '--out', path.join(dir, 'y')], 2)).stderr, /--aux only applies to --model pspnet/);
 });
 
 test('CLI: import the published GG-CNN weights → eval on real Cornell records each verdict\'s crop window, as the original code\'s', { skip: skipUnlessShared('weights') || skipUnlessShared('realdata', 'cornell') || skipUnlessShared('reference'), timeout: 180_000 }, async () => {

@@ -115,7 +115,7 @@ test('missing model files, unreadable images and bad options give clear errors',
   fs.mkdirSync(empty);
   io = capture();
   assert.equal(await main(['predict', '--model', empty, img], io), 1);
-  assert.match(io.stderr.join('\n'), /model\.json: missing/);
+  assert.match(io.stderr.join('\n'), /empty-model: holds no model\.json/);
 
   const txt = path.join(dir, 'notes.txt');
   fs.writeFileSync(txt, 'hello');
@@ -128,11 +128,11 @@ test('missing model files, unreadable images and bad options give clear errors',
   assert.match(io.stderr.join('\n'), /nope\.tiff: no such file/);
 
   io = capture();
-  assert.equal(await main(['predict', '--model', modelDir, img, '--crop', 'diagonal'], io), 1);
-  assert.match(io.stderr.join('\n'), /--crop diagonal/);
+  assert.equal(await main(['predict', '--model', modelDir, img, '--crop', 'diagonal'], io), 2, 'a bad option value is a usage error');
+  assert.match(io.stderr.join('\n'), /--crop: expected one of none, center, resize, got 'diagonal'/);
 
   io = capture();
-  assert.equal(await main(['predict', img], io), 1);
+  assert.equal(await main(['predict', img], io), 2);
   assert.match(io.stderr.join('\n'), /--model is required/);
 
   io = capture();
@@ -198,10 +198,10 @@ test('export command writes every format; the shim runs the CLI', async () => {
   assert.equal(readModelJson(path.join(out, 'uint8')).weightsManifest[0].weights[0].quantization?.dtype, 'uint8');
 
   const bad = capture();
-  assert.equal(await main(['export', '--model-dir', modelDir, '--out', out, '--format', 'int4'], bad), 1);
-  assert.match(bad.stderr.join('\n'), /unknown weight format 'int4'/);
+  assert.equal(await main(['export', '--model-dir', modelDir, '--out', out, '--format', 'int4'], bad), 2);
+  assert.match(bad.stderr.join('\n'), /--format: expected one of float32, float16, uint16, uint8, onnx, onnx-float16, onnx-int8, all, got 'int4'/);
 
   const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'grasplab.js'), 'help', 'predict'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /grasplab predict --model DIR\|MODEL\.onnx IMAGE/);
+  assert.match(r.stdout, /grasplab predict --model PATH IMAGE/);
 });
