@@ -68,8 +68,9 @@ test('--run-name that is not a plain name is refused before anything is deleted'
 
 test('--profile foo names the flag', async () => {
   const io = capture();
-  assert.equal(await main(['train', '--model', 'ggcnn', '--profile', 'foo'], io), 1);
-  assert.match(io.text(), /--profile foo: not a profile; use one of smoke, cpu, paper/);
+  // a usage error (exit 2) from the CLI's option table, before any model code loads
+  assert.equal(await main(['train', '--model', 'ggcnn', '--profile', 'foo'], io), 2);
+  assert.match(io.text(), /--profile: expected one of smoke, cpu, paper, reference, got 'foo'/);
   assert.doesNotMatch(io.text(), /GRASPLAB_PROFILE/);
 });
 
