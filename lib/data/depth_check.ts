@@ -59,14 +59,21 @@ export function checkDepthRange(depth: Image2D, file: string): void {
   }
 }
 
-/** Refuses rectangles whose centres lie outside the depth image: they belong to another image size. */
+/**
+ * Refuses rectangles that lie entirely outside the depth image: they belong to another image size. A rectangle that
+ * reaches into the image from beyond its border (an object at the frame's edge, centre just outside) is a label of
+ * this image and stays; the target maps clip it.
+ */
 export function checkGraspsInImage(grasps: readonly GraspRectPoints[], depth: Image2D, file: string): void {
   grasps.forEach((r, k) => {
-    const [row, col] = rectCenter(r);
-    if (!(row >= 0 && row <= depth.height && col >= 0 && col <= depth.width)) {
+    const rows = r.map((p) => p[0]);
+    const cols = r.map((p) => p[1]);
+    const overlaps = Math.max(...rows) >= 0 && Math.min(...rows) <= depth.height && Math.max(...cols) >= 0 && Math.min(...cols) <= depth.width;
+    if (!overlaps) {
+      const [row, col] = rectCenter(r);
       throw new DataFormatError(
         file,
-        `rectangle ${k + 1} is centred at row ${round(row)}, col ${round(col)}, outside the ${depth.height}x${depth.width} depth image ` +
+        `rectangle ${k + 1} (centred at row ${round(row)}, col ${round(col)}) lies entirely outside the ${depth.height}x${depth.width} depth image ` +
           '(do the rectangles and the depth image belong together?)',
       );
     }

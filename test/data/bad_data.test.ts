@@ -125,7 +125,7 @@ test('a Jacquard grasps file without grasps is warned about and skipped', async 
 test('depth of the wrong size or unit is refused at load time, naming the file', async () => {
   const cases: { name: string; cpos?: string; depth: Uint8Array; kind?: 'cornell' | 'synthetic'; re: RegExp }[] = [
     { name: 'small', depth: encodeFloat32Tiff(createImage(100, 100, 0.7)), re: /pcd0100d\.tiff: depth image is 100x100, but cornell depth images are 480x640/ },
-    { name: 'small-synth', kind: 'synthetic', depth: encodeFloat32Tiff(createImage(100, 100, 0.7)), re: /pcd0100cpos\.txt: rectangle 1 is centred at row 210, col 320, outside the 100x100 depth image/ },
+    { name: 'small-synth', kind: 'synthetic', depth: encodeFloat32Tiff(createImage(100, 100, 0.7)), re: /pcd0100cpos\.txt: rectangle 1 \(centred at row 210, col 320\) lies entirely outside the 100x100 depth image/ },
     { name: 'mm', depth: encodeFloat32Tiff(createImage(480, 640, 700)), re: /pcd0100d\.tiff: median depth is 700 m.*looks like millimetres, divide by 1000\?/ },
     { name: 'mm16', depth: integerTiff(640, 480, 16, 700), re: /looks like millimetres, divide by 1000\?/ },
     { name: 'u8', depth: integerTiff(640, 480, 8, 200), re: /pcd0100d\.tiff: 8-bit integer TIFF: an ordinary image, not depth/ },
@@ -141,6 +141,10 @@ test('depth of the wrong size or unit is refused at load time, naming the file',
   const good = cornellFolder('good', [{ cpos: RECT }]);
   const ds = await openDataset({ kind: 'cornell', dir: good });
   assert.equal((await ds.load(ds.entries[0])).grasps.length, 1);
+  // so does a rectangle at the frame's edge whose centre is just outside it (an object cut by the border)
+  const edge = cornellFolder('edge', [{ cpos: RECT + '300 470\n340 470\n340 500\n300 500\n' }]);
+  const edgeDs = await openDataset({ kind: 'cornell', dir: edge });
+  assert.equal((await edgeDs.load(edgeDs.entries[0])).grasps.length, 2);
   await assert.rejects(decodeDepthTiff(integerTiff(4, 4, 8, 1), 'u8.tiff'), /u8\.tiff: 8-bit integer TIFF/);
 });
 
