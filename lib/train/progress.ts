@@ -1,4 +1,9 @@
 import { escapeHtml, inNotebook, newLiveDisplay } from '../notebook/display';
+
+/** What the notebook progress writes to (a tslab display) */
+export interface LiveDisplay {
+  html(s: string): void;
+}
 import { formatNumber, formatParts, type StepParts } from './step';
 
 /** Summary of one finished epoch, as stored in run.json / state.json. */
@@ -144,20 +149,39 @@ export function consoleProgress(opts: ConsoleProgressOptions = {}): ProgressCall
   };
 }
 
+/** consecutive failed renders of the notebook progress display retried before updates wait for the next event */
+const MAX_RENDER_RETRIES = 20;
+
 /**
  * Notebook progress: one live output area showing the current step and the finished epochs, updated at most every
- * `minIntervalMs` (default 500 ms; the last event of each epoch is always shown).
+ * `minIntervalMs` (default 500 ms; the last event of each epoch is always shown). `display` defaults to a new tslab
+ * display (outside tslab: the terminal progress).
  */
-export function notebookProgress(minIntervalMs = 500): ProgressCallback {
-  const display = newLiveDisplay();
+export function notebookProgress(minIntervalMs = 500, display: LiveDisplay | null = newLiveDisplay()): ProgressCallback {
   if (!display) return consoleProgress();
   const done: string[] = [];
   let current = '';
   let last = 0;
-  const render = () =>
-    display.html(
-      `<pre style="margin:0">${[...done, current].filter(Boolean).map(escapeHtml).join('\n')}</pre>`,
-    );
+  let retries = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const render = (): void => {
+    try {
+      display.html(`<pre style="margin:0">${[...done, current].filter(Boolean).map(escapeHtml).join('\n')}</pre>`);
+      retries = 0;
+    } catch {
+      // tslab sends on its zeromq socket without waiting, and zeromq 6 refuses a send while the previous one is in
+      // flight ("Socket is busy writing"), as when an epoch's last step, validation and epoch line render within a
+      // millisecond. Progress is only a display: retry shortly (a bounded number of times) instead of failing the run.
+      if (retryTimer === undefined && retries < MAX_RENDER_RETRIES) {
+        retries++;
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          render();
+        }, 50);
+        retryTimer.unref?.();
+      }
+    }
+  };
   return (e) => {
     const line = describeEvent(e);
     if (line === undefined) return;
