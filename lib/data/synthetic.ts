@@ -307,7 +307,8 @@ const HUMAN_MAX_PER_OBJECT = 8;
 /**
  * Positive and negative rectangles of the placed objects. `human`: Cornell-like labels (a labeller's margin of
  * 1.2–3 cm on each side of the part grasped, one plate size for the scene, at most 8 rectangles per object, rougher
- * jitter). `visibility`: drop grasps whose centre the camera does not see on the object (oblique views).
+ * jitter). Grasps whose centre falls outside the image are dropped; `visibility`: also those whose centre the camera
+ * does not see on the object (oblique views).
  */
 function labelGrasps(
   rng: Rng,
@@ -321,12 +322,14 @@ function labelGrasps(
   const perObject = objects.map(() => 0);
   const scenePlate = opts.human ? rng.uniform(0.035, 0.055) : 0;
   const visible = (P: Vec3, k: number): boolean => {
-    const r = opts.visibility;
-    if (!r) return true;
     const { px } = project(cam, [P[0], P[1], P[2] - 0.002]);
     const row = Math.round(px[0]);
     const col = Math.round(px[1]);
-    return row >= 0 && row < r.height && col >= 0 && col < r.width && r.label[row * r.width + col] === k;
+    // outside the frame no labeller sees it (an overhead view with the Cornell-like library's spread placed objects
+    // beyond the image); oblique views also need the object itself, not an occluder, at that pixel
+    if (!(row >= 0 && row < cam.height && col >= 0 && col < cam.width)) return false;
+    const r = opts.visibility;
+    return !r || r.label[row * r.width + col] === k;
   };
   objects.forEach((o, k) => {
     const feasible: LocalGrasp[] = [];

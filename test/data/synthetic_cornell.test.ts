@@ -119,6 +119,17 @@ test('labels lie on objects: rectangle centres on object pixels, jaws beside the
   assert.ok(rects / cornell.length >= 2.5, `${rects} rectangles in ${cornell.length} scenes`);
 });
 
+test('every preset labels only what is in the frame (overhead no-tilt scene 98 of 400 once had a rectangle at row -59)', () => {
+  for (const [preset, index] of [['no-tilt', 98], ['no-tilt', 99], ['v1', 98], ['cornell', 98]] as const) {
+    const s = generateScene(2018, index, 400, SYNTHETIC_PRESETS[preset]);
+    assert.ok(s.grasps.length >= 1, `${preset} ${s.id} has a positive`);
+    for (const r of s.grasps) {
+      const [row, col] = rectCenter(r);
+      assert.ok(row >= 0 && row <= 480 && col >= 0 && col <= 640, `${preset} ${s.id}: rectangle centred at [${row.toFixed(0)}, ${col.toFixed(0)}]`);
+    }
+  }
+});
+
 test('one folder per generator configuration, seed and size; smoke sets go to the temp dir, never into the checkout', async () => {
   const cpu = currentDataset({ GRASPLAB_PROFILE: 'cpu' });
   assert.equal(cpu.dir, path.join(PROJECT_ROOT, 'data', 'synthetic', syntheticSetName(CORNELL_LIKE, 2018, 400)));
