@@ -3,6 +3,7 @@ import * as path from 'path';
 import { PROJECT_ROOT, resultsDir } from '../config/paths';
 import { readTestScore, TEST_JSON } from '../eval/test_record';
 import { BEST_DIR, LAST_DIR, RUN_JSON } from '../train/loop';
+import { pidAlive } from '../train/run_lock';
 import type { ReferencePlan, ReferenceRun, VerdictSource } from './plan';
 
 /**
@@ -80,16 +81,6 @@ function readJsonMaybe<T>(file: string): T | undefined {
   }
 }
 
-/** True when process `pid` exists (signal 0 probes without signalling). */
-export function pidAlive(pid: number): boolean {
-  if (!(Number.isInteger(pid) && pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pid of a live worker on job `id`, if any. */
 export function workerPid(id: string): number | undefined {

@@ -71,7 +71,8 @@ export function staleReason(file: string, info: LockInfo): string | undefined {
   return pidAlive(info.pid) ? undefined : `its process ${info.pid} is gone`;
 }
 
-function pidAlive(pid: number): boolean {
+/** True when process `pid` exists (signal 0 probes without signalling). */
+export function pidAlive(pid: number): boolean {
   if (!(Number.isInteger(pid) && pid > 0)) return false;
   try {
     process.kill(pid, 0);
