@@ -264,11 +264,16 @@ function conv2dBackpropFilterNative(args: Args): tf.TensorInfo | undefined {
   const out = backend.makeOutput(attrs.filterShape as number[], 'float32');
   const geom = geometry(info);
   if (isEmpty(info)) {
-    new Float32Array(heapBuffer(backend), offsetOf(backend, out), tf.util.sizeFromShape(attrs.filterShape as number[])).fill(0);
+    zeroOutput(backend, out);
     return out;
   }
   addon!.conv2dBackpropFilter(heapBytes(backend), geom, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out));
   return out;
+}
+
+/** Zeros a float32 output on the wasm heap (an empty reduction: the kernels are not called). */
+function zeroOutput(backend: WasmHeapBackend, out: tf.TensorInfo): void {
+  new Float32Array(heapBuffer(backend), offsetOf(backend, out), tf.util.sizeFromShape(out.shape)).fill(0);
 }
 
 /**
@@ -290,7 +295,7 @@ function maxPoolGradNative(args: Args): tf.TensorInfo | undefined {
     info.padInfo.top, info.padInfo.left,
   );
   if (info.outHeight === 0 || info.outWidth === 0) {
-    new Float32Array(heapBuffer(backend), offsetOf(backend, out), tf.util.sizeFromShape(input.shape)).fill(0);
+    zeroOutput(backend, out);
     return out;
   }
   addon!.maxPoolGrad(heapBytes(backend), geom, offsetOf(backend, dy), offsetOf(backend, input), offsetOf(backend, out));
@@ -332,7 +337,7 @@ function batchMatMulNative(args: Args): tf.TensorInfo | undefined {
   const size = batch * m * n;
   if (size === 0) return out;
   if (k === 0) {
-    new Float32Array(heapBuffer(backend), offsetOf(backend, out), size).fill(0);
+    zeroOutput(backend, out);
     return out;
   }
   const geom = Int32Array.of(batch, batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0);
