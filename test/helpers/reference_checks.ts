@@ -49,18 +49,21 @@ export async function checkClaimsFile(resultsDir: string, opts: { seeds?: string
 }
 
 /**
- * The shipped GG-CNN (`modelDir`, C1's baseline, first seed) scored with `grasplab eval --split test --limit N` on the
- * first `limit` test scenes (generated into a temp folder: the split is deterministic) gives the per-image verdicts
- * of `verdicts/ggcnn-s<first seed>.json` under `resultsDir`, the file claims.json's C1 baseline was computed from.
+ * A shipped model (`modelDir`, trained by reference run `run`) scored with `grasplab eval --split test --limit N` on
+ * the first `limit` test scenes (generated into a temp folder: the split is deterministic) gives the per-image
+ * verdicts of `verdicts/<run>.json` under `resultsDir`, the file claims.json was computed from. When the run is C1's
+ * baseline or treatment (first seed), its accuracy is also the one claims.json holds.
  */
-export async function checkShippedGgcnn(modelDir: string, resultsDir: string, limit: number): Promise<void> {
+export async function checkShippedModel(modelDir: string, run: string, resultsDir: string, limit: number): Promise<void> {
   const claims = readClaims(path.join(resultsDir, 'reference', 'claims.json'));
-  const verdicts = await withEnv({ GRASPLAB_RESULTS_DIR: resultsDir }, () => readVerdictFile(`ggcnn-s${PROFILES[claims!.profile as ProfileName].seeds[0]}`));
-  assert.ok(claims && verdicts, 'the shipped model comes with claims.json and its verdict file');
+  const verdicts = await withEnv({ GRASPLAB_RESULTS_DIR: resultsDir }, () => readVerdictFile(run));
+  assert.ok(claims && verdicts, `the shipped model comes with claims.json and verdicts/${run}.json`);
+  const seed0 = PROFILES[claims.profile as ProfileName].seeds[0];
   const c1 = claims.claims.find((c) => c.id === 'C1')!;
-  assert.equal(Math.round(10000 * verdicts.content.accuracy) / 100, c1.baseline.accuracy_by_seed[0], "the verdict file is C1's baseline, first seed");
+  const side = run === `ggcnn-s${seed0}` ? c1.baseline : run === `pspnet-s${seed0}` ? c1.treatment : undefined;
+  if (side) assert.equal(Math.round(10000 * verdicts.content.accuracy) / 100, side.accuracy_by_seed[0], `verdicts/${run}.json is C1's ${side.label}, first seed`);
   const n = Math.min(limit, verdicts.ids.length);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-ggcnn-ref-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-shipped-'));
   try {
     await withEnv({ GRASPLAB_DATA_DIR: path.join(tmp, 'synthetic'), GRASPLAB_DATASET: 'synthetic' }, async () => {
       const out: string[] = [];
@@ -70,7 +73,7 @@ export async function checkShippedGgcnn(modelDir: string, resultsDir: string, li
       const perImage = JSON.parse(fs.readFileSync(file, 'utf8')).perImage as { id: string; success: boolean }[];
       assert.deepEqual(perImage.map((p) => p.id), verdicts.ids.slice(0, n));
       assert.deepEqual(perImage.map((p) => p.success), verdicts.success.slice(0, n));
-      if (n === verdicts.ids.length) assert.equal(Math.round(10000 * JSON.parse(out.join('\n')).accuracy) / 100, c1.baseline.accuracy_by_seed[0]);
+      if (n === verdicts.ids.length) assert.equal(Math.round(10000 * JSON.parse(out.join('\n')).accuracy) / 100, Math.round(10000 * verdicts.content.accuracy) / 100);
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

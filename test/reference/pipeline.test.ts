@@ -17,7 +17,7 @@ import { claimsTable } from '../../lib/reference/table';
 import { verifyClaims } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { verdict } from '../../lib/eval/verdict';
-import { checkClaimsFile, checkShippedGgcnn } from '../helpers/reference_checks';
+import { checkClaimsFile, checkShippedModel } from '../helpers/reference_checks';
 import { showClaimEvidence, validationCurve } from '../../lib/reference/evidence';
 import { referenceTeacherResult } from '../../lib/reference/teacher';
 import { experiments } from '../../lib/config/experiments';
@@ -139,7 +139,7 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   // ---- the checks of the committed evidence (committed_claims.test.ts), here on the tiny set: the claims recompute
   // from the verdict files, and the shipped GG-CNN scored through the CLI on the test split gives C1's baseline verdicts
   await checkClaimsFile(path.join(tmp, 'results'), { seeds: '1,2', strict: false });
-  await checkShippedGgcnn(path.join(tmp, 'models', 'ggcnn-reference'), path.join(tmp, 'results'), profile.testImages);
+  await checkShippedModel(path.join(tmp, 'models', 'ggcnn-reference'), `ggcnn-s${profile.seeds[0]}`, path.join(tmp, 'results'), profile.testImages);
 
   // ---- what the notebooks do with it: the claim section, and notebook 05's shipped teacher (this profile's network)
   const shown = showClaimEvidence('C4', { dir: path.join(tmp, 'results', 'reference') });
