@@ -26,13 +26,22 @@ let active: BackendReport | undefined;
  * The native packages are optionalDependencies: they fail to install where libtensorflow cannot be downloaded.
  */
 export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<BackendReport> {
-  if (active && tf.getBackend() === active.backend) return active;
   const env = opts.env ?? process.env;
   const forced = env.GRASPLAB_BACKEND?.trim();
   if (forced && !ORDER.includes(forced as BackendName)) {
     throw new ConfigError(`GRASPLAB_BACKEND=${forced} is not a backend; use one of ${ORDER.join(', ')}`);
   }
   const candidates = forced ? [forced as BackendName] : ORDER;
+  // a mistyped thread count is the user's setting, not a missing backend: stop rather than fall back to the ~50x
+  // slower cpu backend with a note among the skipped ones
+  if (candidates.includes('wasm')) {
+    try {
+      wasmThreadsFromEnv(env);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  if (active && tf.getBackend() === active.backend) return active;
   const skipped: string[] = [];
   for (const choice of candidates) {
     const why = await withoutNewCrashHandlers(() => tryBackend(choice, env));

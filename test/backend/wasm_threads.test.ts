@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { BackendCapabilityError } from '../../lib/errors';
 import { registerThreadedWasm, wasmThreadsFromEnv, wasmThreadsInUse } from '../../lib/backend/wasm_threads';
 import { selectBackend } from '../../lib/backend/setup';
+import { ConfigError } from '../../lib/errors';
 import { nativeConvStatus } from '../../lib/backend/native_conv';
 import { heapBuffer, type WasmHeapBackend } from '../../lib/backend/wasm_kernel_calls';
 import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
@@ -17,6 +18,10 @@ describe('threaded wasm backend (GRASPLAB_WASM_THREADS)', () => {
     for (const bad of ['0', '9', '1.5', 'two']) {
       assert.throws(() => wasmThreadsFromEnv({ GRASPLAB_WASM_THREADS: bad }), BackendCapabilityError, bad);
     }
+  });
+
+  it('a bad GRASPLAB_WASM_THREADS stops selectBackend with the setting named (no silent fall-back to the cpu backend)', async () => {
+    await assert.rejects(selectBackend({ quiet: true, env: { GRASPLAB_WASM_THREADS: '0' } }), (e: Error) => e instanceof ConfigError && /GRASPLAB_WASM_THREADS=0/.test(e.message));
   });
 
   it('runs with 2 threads and computes what the cpu backend computes', { timeout: 60_000, skip: wasmMissing() }, async () => {
