@@ -1,16 +1,23 @@
 /**
- * Sim-to-real measurement: trains GG-CNN only on synthetic scenes of one generator preset and scores it on real
+ * Sim-to-real measurement: trains a network only on synthetic scenes of one generator preset and scores it on real
  * Cornell images after every `--eval-every` steps (a learning curve of real-image accuracy), writing a small metrics
- * file for notebook 01 and README.
+ * file for notebook 01 and README. The generator ablation runs it once per preset (`cornell`, `no-tilt`, `no-noise`,
+ * `basic-objects`, `no-background`, …) with everything else fixed.
  *
- *   npx tsx scripts/simreal-train.ts --preset cornell --steps 800 --eval-every 100 --batch 8 [--seed 1] [--fresh]
+ *   npx tsx scripts/simreal-train.ts --preset cornell --steps 800 --eval-every 100 --batch 8 [--model ggcnn|pspnet]
+ *                                    [--seed 1] [--fresh]
+ *
+ * --model: `ggcnn` (default) or `pspnet`, notebook 03's PSPNet of the profile (ResNet18 ×0.25 in `cpu`), trained
+ * with precise BN after every evaluation interval as the notebooks and reference runs do. On the Cornell-like scenes
+ * GG-CNN stays on its constant-map plateau for the reference budget (results/reference/PREREGISTRATION.md) while
+ * PSPNet learns, so an ablation that is to show anything uses `--model pspnet`.
  *
  * Data: the cpu profile's 400 scenes of the preset (data/synthetic/<preset>-<fingerprint>-s2018-n400, generated when
  * missing), image-wise split 0.9, ggcnn's augmentation (quarter turns, zoom 0.5–1). Real images: GRASPLAB_REAL_DIR
  * or ../shared/realdata/cornell. No choice is made on the real images: the reported model is the last step's, and the
  * synthetic validation score is recorded beside. The real images are reported as all, the development part (ids
  * ≤ pcd0109, looked at while designing the generator) and the held-out part (the rest, never looked at).
- * Output: results/simreal/<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted, and a
+ * Output: results/simreal/<preset>-s<seed>.json for GG-CNN, results/simreal/pspnet-<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted, and a
  * rerun with a larger --steps continues a finished run.
  */
 import * as fs from 'fs';
@@ -29,6 +36,7 @@ import { consoleProgress, type EpochRecord } from '../lib/train/progress';
 const { values } = parseArgs({
   options: {
     preset: { type: 'string', default: 'cornell' },
+    model: { type: 'string', default: 'ggcnn' },
     steps: { type: 'string', default: '800' },
     'eval-every': { type: 'string', default: '100' },
     batch: { type: 'string', default: '8' },
@@ -52,6 +60,8 @@ async function main(): Promise<void> {
   const batchSize = Number(values.batch);
   const seed = Number(values.seed);
   if (!(steps > 0 && every > 0 && steps % every === 0)) throw new Error('--steps must be a positive multiple of --eval-every');
+  const modelName = values.model!;
+  if (modelName !== 'ggcnn' && modelName !== 'pspnet') throw new Error(`--model ${modelName}: use ggcnn or pspnet`);
   process.env.GRASPLAB_SYNTHETIC = preset;
   process.env.GRASPLAB_PROFILE = process.env.GRASPLAB_PROFILE ?? 'cpu';
   const real = realCornellDir();
@@ -59,18 +69,21 @@ async function main(): Promise<void> {
   const realImages = await loadRealImages(real.dir);
 
   const wb = await openWorkbench({ seed: 1 });
-  const name = `simreal-ggcnn-${preset}-s${seed}-b${batchSize}`;
-  const model = buildModel({ name: 'ggcnn', seed, inputSize: wb.profile.inputSize });
+  const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}`;
+  const p = wb.profile;
+  const spec = modelName === 'pspnet' ? { name: 'pspnet' as const, resnetDepth: p.pspnet.depth, widthMultiplier: p.pspnet.widthMultiplier } : { name: 'ggcnn' as const };
+  const model = buildModel({ ...spec, seed, inputSize: p.inputSize });
   const t0 = Date.now();
-  const out = values.out ?? path.join(resultsDir(), 'simreal', `${preset}-s${seed}.json`);
+  const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // the report is rewritten after every validation, so an interrupted run leaves its curve so far
   const writeReport = (history: EpochRecord[], perImage?: ImageVerdict[]) => {
     const lastVal = history.at(-1)?.val ?? {};
     const part = (c: string, t: string) => ({ correct: lastVal[c] ?? 0, total: lastVal[t] ?? 0, accuracy: lastVal[t] ? (lastVal[c] ?? 0) / lastVal[t] : 0 });
     const report = {
-      command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}`,
-      model: 'ggcnn',
+      command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}`,
+      model: modelName,
+      network: spec,
       preset,
       config: SYNTHETIC_PRESETS[preset],
       fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]),
@@ -105,6 +118,8 @@ async function main(): Promise<void> {
     epochs: steps / every,
     batchesPerEpoch: every,
     optimizer: { kind: 'adam', lr: 1e-3 },
+    // BN statistics recomputed on training images before each evaluation, as every PSPNet run of the workbook
+    ...(modelName === 'pspnet' ? { preciseBn: { batches: Math.max(1, Math.round((p.preciseBnBatches * p.batchSize) / batchSize)) } } : {}),
     resume: !values.fresh,
     validate: async (m) => {
       const syn = await evaluateModel(m, wb.valSamples);
@@ -130,7 +145,7 @@ async function main(): Promise<void> {
       return false;
     },
     // no step count here: rerunning with more --steps continues a finished run (a longer learning curve)
-    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name },
+    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name, ...(modelName === 'ggcnn' ? {} : { model: spec }) },
     onProgress: consoleProgress({ stream: process.stderr }),
   });
   const last = await scoreOnReal(model, realImages);
