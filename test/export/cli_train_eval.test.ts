@@ -28,7 +28,7 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
   }
 }
 
-test('CLI train (smoke profile) → eval (validation split, whole folder, thresholds, test split) → export of the best checkpoint', { timeout: 120_000 }, async () => {
+test('CLI train (smoke profile) → eval (validation split, whole folder, thresholds, test split) → export of the best checkpoint', { timeout: 300_000 }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-cli-'));
   try {
     const data = path.join(root, 'synthetic');
