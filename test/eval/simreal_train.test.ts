@@ -30,7 +30,7 @@ test('simreal-train --model pspnet on an ablated preset writes a real-image lear
     assert.equal(rep.fingerprint, syntheticFingerprint(SYNTHETIC_PRESETS['no-tilt']));
     assert.notEqual(rep.fingerprint, syntheticFingerprint(SYNTHETIC_PRESETS.cornell));
     assert.deepEqual(rep.curve.map((c: { step: number }) => c.step), [1, 2]);
-    const real = fs.readdirSync(sharedPath('realdata', 'cornell')!, { recursive: true }).filter((f) => /pcd\d+d\.tiff$/.test(String(f))).length;
+    const real = (fs.readdirSync(sharedPath('realdata', 'cornell')!, { recursive: true }) as string[]).filter((f) => /pcd\d+d\.tiff$/.test(f)).length;
     for (const c of rep.curve) assert.equal(c.realTotal, real, 'every real image is scored after each interval');
     assert.equal(rep.final.perImage.length, real);
     assert.match(rep.command, /--model pspnet/);
