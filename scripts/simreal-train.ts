@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { PROJECT_ROOT, resultsDir } from '../lib/config/paths';
+import { experiments } from '../lib/config/experiments';
 import { SYNTHETIC_PRESETS, syntheticFingerprint } from '../lib/config/synthetic';
 import { BatchLoader } from '../lib/data/loader';
 import { evaluateModel, type ImageVerdict } from '../lib/eval/metric';
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
   const wb = await openWorkbench({ seed: 1 });
   const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}`;
   const p = wb.profile;
-  const spec = modelName === 'pspnet' ? { name: 'pspnet' as const, resnetDepth: p.pspnet.depth, widthMultiplier: p.pspnet.widthMultiplier } : { name: 'ggcnn' as const };
+  // notebook 03's network of this profile, as experiments.pspnet builds it
+  const spec = modelName === 'pspnet' ? experiments.pspnet(p).model : { name: 'ggcnn' as const };
   const model = buildModel({ ...spec, seed, inputSize: p.inputSize });
   const t0 = Date.now();
   const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}.json`);

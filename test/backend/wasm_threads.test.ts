@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { BackendCapabilityError } from '../../lib/errors';
+import { BackendCapabilityError, ConfigError } from '../../lib/errors';
 import { registerThreadedWasm, wasmThreadsFromEnv, wasmThreadsInUse } from '../../lib/backend/wasm_threads';
 import { selectBackend } from '../../lib/backend/setup';
-import { ConfigError } from '../../lib/errors';
 import { nativeConvStatus } from '../../lib/backend/native_conv';
 import { heapBuffer, type WasmHeapBackend } from '../../lib/backend/wasm_kernel_calls';
 import { assertWasmMatchesCpu, seededValues, wasmMissing } from './backend_compare';
