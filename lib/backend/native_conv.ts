@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BackendCapabilityError } from '../errors';
+import { BackendCapabilityError, ConfigError } from '../errors';
 import { PROJECT_ROOT } from '../config/paths';
 import { type WasmHeapBackend, heapBuffer } from './wasm_kernel_calls';
 import { setKernelAccelerator, type KernelAccelerator } from './wasm_kernels';
@@ -68,14 +68,14 @@ export function describeNativeConv(s: NativeConvStatus = status): string {
 
 /**
  * `GRASPLAB_NATIVE_THREADS=n` → n (1..64); unset/empty → GRASPLAB_WASM_THREADS, else 1.
- * @throws BackendCapabilityError on anything else
+ * @throws ConfigError on anything else (a setting to fix, not a missing capability)
  */
 export function nativeThreadsFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.GRASPLAB_NATIVE_THREADS?.trim();
   if (!raw) return wasmThreadsFromEnv(env) ?? 1;
   const n = Number(raw);
   if (!(Number.isInteger(n) && n >= 1 && n <= 64)) {
-    throw new BackendCapabilityError(`GRASPLAB_NATIVE_THREADS=${raw}: use an integer 1..64 (or leave it unset to follow GRASPLAB_WASM_THREADS)`);
+    throw new ConfigError(`GRASPLAB_NATIVE_THREADS=${raw}: use an integer 1..64 (or leave it unset to follow GRASPLAB_WASM_THREADS)`);
   }
   return n;
 }
@@ -84,7 +84,7 @@ export function nativeThreadsFromEnv(env: NodeJS.ProcessEnv): number {
 export function nativeIsaFromEnv(env: NodeJS.ProcessEnv): NativeIsa | undefined {
   const raw = env.GRASPLAB_NATIVE_ISA?.trim();
   if (!raw) return undefined;
-  if (!(ISAS as string[]).includes(raw)) throw new BackendCapabilityError(`GRASPLAB_NATIVE_ISA=${raw}: use one of ${ISAS.join(', ')} (or leave it unset)`);
+  if (!(ISAS as string[]).includes(raw)) throw new ConfigError(`GRASPLAB_NATIVE_ISA=${raw}: use one of ${ISAS.join(', ')} (or leave it unset)`);
   return raw as NativeIsa;
 }
 
@@ -93,7 +93,7 @@ export function nativeIsaFromEnv(env: NodeJS.ProcessEnv): NativeIsa | undefined 
  * wasm backend and grasplab's wasm kernels are registered (selectBackend does). Never throws for a missing or
  * unusable addon: the status says why, and the wasm kernels stay in place. `isa` (or GRASPLAB_NATIVE_ISA) forces a
  * kernel set, e.g. 'generic' for tests of the portable path.
- * @throws BackendCapabilityError for a malformed GRASPLAB_NATIVE_THREADS / GRASPLAB_NATIVE_ISA
+ * @throws ConfigError for a malformed GRASPLAB_NATIVE_THREADS / GRASPLAB_NATIVE_ISA
  */
 export function enableNativeConv(env: NodeJS.ProcessEnv = process.env, opts: { isa?: NativeIsa } = {}): NativeConvStatus {
   const flag = env.GRASPLAB_NATIVE?.trim();

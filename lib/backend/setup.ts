@@ -32,16 +32,8 @@ export async function selectBackend(opts: { quiet?: boolean; env?: NodeJS.Proces
     throw new ConfigError(`GRASPLAB_BACKEND=${forced} is not a backend; use one of ${ORDER.join(', ')}`);
   }
   const candidates = forced ? [forced as BackendName] : ORDER;
-  // a mistyped thread count is the user's setting, not a missing backend: stop rather than fall back to the ~50x
-  // slower cpu backend with a note among the skipped ones
-  if (candidates.includes('wasm')) {
-    try {
-      wasmThreadsFromEnv(env);
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
-  }
-  if (active && tf.getBackend() === active.backend) return active;
+  // a forced backend other than the active one is selected anew (tfjs switches backends within a process)
+  if (active && tf.getBackend() === active.backend && (!forced || forced === active.choice)) return active;
   const skipped: string[] = [];
   for (const choice of candidates) {
     const why = await withoutNewCrashHandlers(() => tryBackend(choice, env));
@@ -122,6 +114,9 @@ async function tryBackend(choice: BackendName, env: NodeJS.ProcessEnv): Promise<
         return (await tf.setBackend('cpu')) ? undefined : 'setBackend(cpu) failed';
     }
   } catch (e) {
+    // a wrong setting (e.g. a mistyped GRASPLAB_WASM_THREADS) is the user's to fix, not a missing backend: stop
+    // rather than fall back to the ~50x slower cpu backend with a note among the skipped ones
+    if (e instanceof ConfigError) throw e;
     return firstLine(e);
   }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BackendCapabilityError } from '../errors';
+import { BackendCapabilityError, ConfigError } from '../errors';
 
 /**
  * Multi-threaded tfjs wasm backend in Node (opt-in, experimental).
@@ -33,7 +33,7 @@ export function wasmThreadsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!raw) return undefined;
   const n = Number(raw);
   if (!(Number.isInteger(n) && n >= 1 && n <= 8)) {
-    throw new BackendCapabilityError(`GRASPLAB_WASM_THREADS=${raw}: use an integer 1..8 (or leave it unset for the single-threaded build)`);
+    throw new ConfigError(`GRASPLAB_WASM_THREADS=${raw}: use an integer 1..8 (or leave it unset for the single-threaded build)`);
   }
   return n;
 }
