@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { main, type CliIO } from '../../lib/cli';
+import { main } from '../../lib/cli';
 import { dryRun } from '../../lib/config/dry_run';
 import { currentDataset, PROJECT_ROOT } from '../../lib/config/paths';
 import { currentProfile, PROFILES } from '../../lib/config/profiles';
@@ -12,6 +12,7 @@ import { modelFootprint, trainingBytes, MEMORY_MODEL } from '../../lib/models/me
 import { dryRunForwardOnly, fitDryRunToMemory, profileMemory } from '../../lib/models/profile_memory';
 import { trainStep } from '../../lib/train/step';
 import { tinyModel, S } from '../train/tiny';
+import { captureIO } from '../helpers/cli_io';
 
 /** GRASPLAB_DRY_RUN: every run shrinks to 2 steps and 2 evaluation images at the real model sizes. */
 
@@ -93,25 +94,19 @@ test('a forward-only step reports the loss a real step would and leaves the weig
   b.dispose();
 });
 
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (s) => stdout.push(s), err: (s) => stderr.push(s) };
-}
-
 test('CLI dry run: train takes 2 steps whatever --epochs says; eval scores 2 images', { timeout: 120_000 }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-dry-'));
   const vars = { GRASPLAB_DRY_RUN: '1', GRASPLAB_DATASET: 'synthetic', GRASPLAB_DATA_DIR: path.join(root, 'data'), GRASPLAB_RESULTS_DIR: path.join(root, 'results') };
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   Object.assign(process.env, vars);
   try {
-    let io = capture();
+    let io = captureIO();
     assert.equal(await main(['train', '--model', 'ggcnn', '--profile', 'smoke', '--epochs', '5'], io), 0, io.stderr.join('\n'));
     const run = JSON.parse(io.stdout.join('\n'));
     assert.deepEqual([run.steps, run.epochsDone, run.status], [2, 1, 'completed']);
     assert.match(run.run, /-dryrun-[0-9a-f]{8}$/, 'default name + the run key');
     assert.match(io.stderr.join('\n'), /--epochs 5 ignored/);
-    io = capture();
+    io = captureIO();
     assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', currentDataset().dir], io), 0, io.stderr.join('\n'));
     const ev = JSON.parse(io.stdout.join('\n'));
     assert.deepEqual([ev.split, ev.total], ['test', 2], 'the synthetic set has a test split: its first 2 scenes');

@@ -4,10 +4,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIO } from '../../lib/cli';
+import { main } from '../../lib/cli';
 import { PROJECT_ROOT } from '../../lib/config/paths';
 import { PROFILES } from '../../lib/config/profiles';
 import { SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from '../../lib/data/synthetic';
+import { captureIO } from '../helpers/cli_io';
 
 /**
  * `grasplab train` as a hostile user drives it: run names that would delete results, two processes training one
@@ -39,12 +40,6 @@ after(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-function capture(): CliIO & { stdout: string[]; stderr: string[]; text: () => string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (s) => stdout.push(s), err: (s) => stderr.push(s), text: () => stderr.join('\n') };
-}
-
 /** Every file below `dir` (relative paths), to compare before and after. */
 function listing(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -58,7 +53,7 @@ test('--run-name that is not a plain name is refused before anything is deleted'
   fs.writeFileSync(path.join(results, 'metrics', 'm.json'), '{}');
   const before = listing(results);
   for (const bad of ['..', '.', '../x', 'a/b', '/tmp', '', '.hidden']) {
-    const io = capture();
+    const io = captureIO();
     const code = await main(['train', '--model', 'ggcnn', '--profile', 'smoke', '--run-name', bad, '--fresh'], io);
     assert.notEqual(code, 0, `--run-name ${JSON.stringify(bad)} was accepted`);
     assert.match(io.text(), /--run-name/, io.text());
@@ -67,7 +62,7 @@ test('--run-name that is not a plain name is refused before anything is deleted'
 });
 
 test('--profile foo names the flag', async () => {
-  const io = capture();
+  const io = captureIO();
   // a usage error (exit 2) from the CLI's option table, before any model code loads
   assert.equal(await main(['train', '--model', 'ggcnn', '--profile', 'foo'], io), 2);
   assert.match(io.text(), /--profile: expected one of smoke, cpu, paper, reference, got 'foo'/);
@@ -76,22 +71,22 @@ test('--profile foo names the flag', async () => {
 
 test('a finished run is reported as such; a changed config names the key and suggests --fresh; --fresh starts over', { timeout: 120_000 }, async () => {
   const args = ['train', '--model', 'ggcnn', '--profile', 'smoke', '--batch-size', '1', '--run-name', 'msg'];
-  let io = capture();
+  let io = captureIO();
   assert.equal(await main(args, io), 0, io.text());
-  io = capture();
+  io = captureIO();
   assert.equal(await main(args, io), 0, io.text());
   assert.match(io.text(), /already finished at epoch 1\/1/);
   assert.doesNotMatch(io.text(), /resuming .* at epoch 2\/1/);
 
-  io = capture();
+  io = captureIO();
   assert.equal(await main([...args, '--seed', '2'], io), 1);
   assert.match(io.text(), /config\.seed: 1 → 2/);
   assert.match(io.text(), /Add --fresh to start this run over/);
-  io = capture();
+  io = captureIO();
   assert.equal(await main([...args, '--seed', '2', '--fresh'], io), 0, io.text());
   assert.equal(JSON.parse(fs.readFileSync(path.join(results, 'runs', 'msg', 'run.json'), 'utf8')).config.seed, 2);
   // another number of epochs is another configuration too
-  io = capture();
+  io = captureIO();
   assert.equal(await main([...args, '--seed', '2', '--epochs', '2'], io), 1);
   assert.match(io.text(), /config\.epochs: 1 → 2/);
 });

@@ -3,30 +3,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main, type CliIO } from '../../lib/cli';
+import { main } from '../../lib/cli';
 import { SYNTHETIC_DEFAULT_SEED, writeSyntheticDataset } from '../../lib/data/synthetic';
 import { PROFILES } from '../../lib/config/profiles';
 import { onnxRuntimeAvailable } from '../../lib/export/onnx_runtime';
-
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (s) => stdout.push(s), err: (s) => stderr.push(s) };
-}
-
-/** Runs `fn` with some environment variables set, restoring them afterwards. */
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+import { captureIO } from '../helpers/cli_io';
+import { withEnv } from '../helpers/env';
 
 test('CLI train (smoke profile) → eval (validation split, whole folder, thresholds, test split) → export of the best checkpoint', { timeout: 300_000 }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-cli-'));
@@ -35,7 +17,7 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
     // the smoke profile's set, so the workbench finds it complete and does not regenerate it
     await writeSyntheticDataset(data, { count: PROFILES.smoke.syntheticScenes, seed: SYNTHETIC_DEFAULT_SEED });
     await withEnv({ GRASPLAB_DATASET: 'synthetic', GRASPLAB_DATA_DIR: data, GRASPLAB_RESULTS_DIR: path.join(root, 'results'), GRASPLAB_PROFILE: 'smoke' }, async () => {
-      let io = capture();
+      let io = captureIO();
       const code = await main(['train', '--model', 'ggcnn', '--profile', 'smoke', '--epochs', '1', '--batch-size', '1', '--run-name', 'cli-test'], io);
       assert.equal(code, 0, io.stderr.join('\n'));
       const run = JSON.parse(io.stdout.join('\n'));
@@ -44,7 +26,7 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       assert.equal(run.params, 62420, 'GG-CNN');
       assert.ok(fs.existsSync(path.join(run.bestModelDir, 'model.json')));
 
-      io = capture();
+      io = captureIO();
       const jq = path.join(root, 'jacquard.txt');
       assert.equal(await main(['eval', '--model-dir', run.bestModelDir, '--split', 'val', '--jacquard-output', jq], io), 0, io.stderr.join('\n'));
       const summary = JSON.parse(io.stdout.join('\n'));
@@ -69,7 +51,7 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       const real = path.join(root, 'cornell');
       await writeSyntheticDataset(real, { count: 5, seed: 76 });
       fs.rmSync(path.join(real, 'manifest.json')); // a plain Cornell-format folder
-      io = capture();
+      io = captureIO();
       const allOut = path.join(root, 'reports', 'nested', 'all.json'); // its folder does not exist yet: created
       assert.equal(
         await main(['eval', '--model', path.dirname(run.bestModelDir), '--data-dir', real, '--out', allOut, '--top-k', '2'], io),
@@ -97,11 +79,11 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
 
       // the thresholds reach the metric: no IoU exceeds 1, so nothing is correct; with IoU 0 and 90° every image whose
       // grasp overlaps any rectangle is
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', data, '--split', 'all', '--limit', '5', '--iou-threshold', '1', '--out', path.join(root, 'strict.json')], io), 0);
       const strict = JSON.parse(io.stdout.join('\n'));
       assert.deepEqual([strict.total, strict.correct], [5, 0]);
-      io = capture();
+      io = captureIO();
       assert.equal(
         await main(['eval', '--model', run.bestModelDir, '--data-dir', data, '--split', 'all', '--limit', '5', '--iou-threshold', '0', '--angle-threshold', '90', '--out', path.join(root, 'lax.json')], io),
         0,
@@ -111,39 +93,39 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       assert.equal(lax.correct, detected);
 
       // the synthetic set has a held-out test split (generated on first use): the default; the profile's testImages
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir], io), 0, io.stderr.join('\n'));
       const synthTest = JSON.parse(io.stdout.join('\n'));
       assert.deepEqual([synthTest.split, synthTest.total, synthTest.dataDir], ['test', PROFILES.smoke.testImages, path.resolve(data + '-test')]);
 
       // a format detected from the folder: the synthetic manifest
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', data, '--split', 'all', '--limit', '1', '--out', path.join(root, 'one.json')], io), 0);
       assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'one.json'), 'utf8')).dataset.kind, 'synthetic');
 
       // --split test: a clear error where a (real) dataset has none; the default once it has one (<dir>-test)
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', real, '--split', 'test'], io), 1);
       assert.match(io.stderr.join('\n'), /has no test split .*-test.*--split all/);
       await writeSyntheticDataset(real + '-test', { count: 2, seed: 77 });
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir, '--data-dir', real], io), 0, io.stderr.join('\n'));
       const test = JSON.parse(io.stdout.join('\n'));
       assert.deepEqual([test.dataset, test.split, test.total, test.dataDir], ['cornell', 'test', 2, path.resolve(real + '-test')]);
 
-      io = capture();
+      io = captureIO();
       const out = path.join(root, 'export-uint8');
       assert.equal(await main(['export', '--model-dir', run.bestModelDir, '--out', out, '--format', 'uint8'], io), 0, io.stderr.join('\n'));
       assert.ok(fs.existsSync(path.join(out, 'group1-shard1of1.bin')));
 
       // the ONNX export of the same checkpoint, scored by `eval` itself: the same verdicts as the checkpoint's
-      io = capture();
+      io = captureIO();
       const onnxFile = path.join(root, 'export-onnx', 'ggcnn.onnx');
       assert.equal(await main(['export', '--model-dir', run.bestModelDir, '--out', onnxFile, '--format', 'onnx'], io), 0, io.stderr.join('\n'));
       assert.deepEqual(JSON.parse(io.stdout.join('\n')).outputs, [{ name: 'maps', shape: ['batch', 300, 300, 4] }]);
       assert.ok(fs.statSync(onnxFile).size > 4 * 62420);
       if (onnxRuntimeAvailable().ok) {
-        io = capture();
+        io = captureIO();
         assert.equal(await main(['eval', '--model-dir', onnxFile, '--split', 'val', '--out', path.join(root, 'eval-onnx.json')], io), 0, io.stderr.join('\n'));
         const viaOnnx = JSON.parse(fs.readFileSync(path.join(root, 'eval-onnx.json'), 'utf8'));
         assert.match(viaOnnx.engine, /^onnxruntime-node/);
@@ -151,16 +133,16 @@ test('CLI train (smoke profile) → eval (validation split, whole folder, thresh
       }
 
       // failures name the file; usage errors exit 2
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', path.join(root, 'weights.npz')], io), 1);
       assert.match(io.stderr.join('\n'), /weights\.npz: PyTorch weights .*grasplab import --from/);
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['eval', '--model', run.bestModelDir, '--out', root], io), 1);
       assert.match(io.stderr.join('\n'), /--out .* is a folder; give a file name/);
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['train', '--model', 'ggcnn', '--depth', '18'], io), 2);
       assert.match(io.stderr.join('\n'), /--depth only applies to --model pspnet/);
-      io = capture();
+      io = captureIO();
       assert.equal(await main(['train', '--model', 'resnet'], io), 2);
       assert.match(io.stderr.join('\n'), /--model: expected one of ggcnn, ggcnn2, pspnet, got 'resnet'/);
     });

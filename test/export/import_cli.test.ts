@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/setup';
-import { main, type CliIO } from '../../lib/cli';
+import { main } from '../../lib/cli';
 import { readDepthFile } from '../../lib/export/depth_file';
 import { exportModel } from '../../lib/export/save';
 import { normaliseDepth } from '../../lib/data/image';
@@ -14,18 +14,13 @@ import { buildModel } from '../../lib/models/registry';
 import { zipSync } from 'fflate';
 import { sharedPath, skipUnlessShared } from '../helpers/shared';
 import { semsegStateDict } from '../models/semseg_dict';
+import { captureIO } from '../helpers/cli_io';
 
 const S = 300;
 let dir: string;
 
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (s) => stdout.push(s), err: (s) => stderr.push(s) };
-}
-
 async function cli(args: string[], expect = 0): Promise<{ json: any; stderr: string }> {
-  const io = capture();
+  const io = captureIO();
   const code = await main(args, io);
   assert.equal(code, expect, `grasplab ${args.join(' ')} exited ${code}: ${io.stderr.join('\n')}`);
   return { json: io.stdout.length ? JSON.parse(io.stdout.join('\n')) : undefined, stderr: io.stderr.join('\n') };

@@ -9,7 +9,7 @@ import { PNG } from 'pngjs';
 import { selectBackend } from '../../lib/backend/setup';
 import { PROJECT_ROOT } from '../../lib/config/paths';
 import { writeDepthTiff } from '../../lib/data/tiff';
-import { main, type CliIO } from '../../lib/cli';
+import { main } from '../../lib/cli';
 import { decodeDepthImage } from '../../lib/export/depth_decode';
 import { encodeDepthPng16, readDepthFile } from '../../lib/export/depth_file';
 import { prepareDepthInput, toInputPoint, toSourceGrasp, toSourcePoint } from '../../lib/export/depth_input';
@@ -18,6 +18,7 @@ import { predictGrasps } from '../../lib/export/predict';
 import { exportModel, readModelJson } from '../../lib/export/save';
 import { DataFormatError, ShapeError } from '../../lib/errors';
 import type { Image2D } from '../../lib/types';
+import { captureIO } from '../helpers/cli_io';
 
 const S = 300;
 let dir: string;
@@ -30,12 +31,6 @@ function tinyModel(): tf.LayersModel {
   const h = tf.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(input) as tf.SymbolicTensor;
   const out = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), biasInitializer: tf.initializers.constant({ value: 0.3 }) }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
-}
-
-function capture(): CliIO & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (s) => stdout.push(s), err: (s) => stderr.push(s) };
 }
 
 function scene(h: number, w: number): Image2D {
@@ -61,7 +56,7 @@ after(() => {
 });
 
 test('predict on a synthetic depth TIFF prints k grasps with finite fields and writes an overlay PNG', async () => {
-  const io = capture();
+  const io = captureIO();
   const overlay = path.join(dir, 'out', 'overlay.png');
   const code = await main(['predict', '--model', modelDir, path.join(dir, 'scene300.tiff'), '--top-k', '3', '--overlay', overlay, '--threshold=-1e9'], io);
   assert.equal(code, 0, io.stderr.join('\n'));
@@ -83,7 +78,7 @@ test('predict on a synthetic depth TIFF prints k grasps with finite fields and w
 
 test('a wrong-size image is refused with the --crop center / --crop resize hint; both fits then work', async () => {
   const img = path.join(dir, 'scene480x640.tiff');
-  const io = capture();
+  const io = captureIO();
   assert.equal(await main(['predict', '--model', modelDir, img], io), 1);
   const msg = io.stderr.join('\n');
   assert.match(msg, /ShapeError/);
@@ -92,7 +87,7 @@ test('a wrong-size image is refused with the --crop center / --crop resize hint;
   assert.match(msg, /--crop resize/);
 
   for (const fit of [['--crop', 'center'], ['--resize']]) {
-    const ok = capture();
+    const ok = captureIO();
     assert.equal(await main(['predict', '--model', modelDir, img, ...fit, '--top-k', '2', '--threshold=-1e9'], ok), 0, ok.stderr.join('\n'));
     const res = JSON.parse(ok.stdout.join('\n'));
     assert.equal(res.grasps.length, 2);
@@ -107,35 +102,35 @@ test('a wrong-size image is refused with the --crop center / --crop resize hint;
 
 test('missing model files, unreadable images and bad options give clear errors', async () => {
   const img = path.join(dir, 'scene300.tiff');
-  let io = capture();
+  let io = captureIO();
   assert.equal(await main(['predict', '--model', path.join(dir, 'none'), img], io), 1);
   assert.match(io.stderr.join('\n'), /DataFormatError: .*none: no such model folder/);
 
   const empty = path.join(dir, 'empty-model');
   fs.mkdirSync(empty);
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', '--model', empty, img], io), 1);
   assert.match(io.stderr.join('\n'), /empty-model: holds no model\.json/);
 
   const txt = path.join(dir, 'notes.txt');
   fs.writeFileSync(txt, 'hello');
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', '--model', modelDir, txt], io), 1);
   assert.match(io.stderr.join('\n'), /notes\.txt: not a TIFF or PNG/);
 
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', '--model', modelDir, path.join(dir, 'nope.tiff')], io), 1);
   assert.match(io.stderr.join('\n'), /nope\.tiff: no such file/);
 
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', '--model', modelDir, img, '--crop', 'diagonal'], io), 2, 'a bad option value is a usage error');
   assert.match(io.stderr.join('\n'), /--crop: expected one of none, center, resize, got 'diagonal'/);
 
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', img], io), 2);
   assert.match(io.stderr.join('\n'), /--model is required/);
 
-  io = capture();
+  io = captureIO();
   assert.equal(await main(['predict', '--model', modelDir, img, '--bogus'], io), 2);
   assert.match(io.stderr.join('\n'), /bogus/);
 });
@@ -190,14 +185,14 @@ test('predictGrasps leaks no tensors and inpaints holes', async () => {
 
 test('export command writes every format; the shim runs the CLI', async () => {
   const out = path.join(dir, 'exports');
-  const io = capture();
+  const io = captureIO();
   assert.equal(await main(['export', '--model-dir', modelDir, '--out', out, '--format', 'all'], io), 0, io.stderr.join('\n'));
   const rows = JSON.parse(io.stdout.join('\n')) as { format: string; weightBytes: number }[];
   assert.deepEqual(rows.map((r) => r.format), ['float32', 'float16', 'uint16', 'uint8', 'onnx', 'onnx-float16', 'onnx-int8']);
   assert.equal(rows[0].weightBytes, 4 * rows[3].weightBytes);
   assert.equal(readModelJson(path.join(out, 'uint8')).weightsManifest[0].weights[0].quantization?.dtype, 'uint8');
 
-  const bad = capture();
+  const bad = captureIO();
   assert.equal(await main(['export', '--model-dir', modelDir, '--out', out, '--format', 'int4'], bad), 2);
   assert.match(bad.stderr.join('\n'), /--format: expected one of float32, float16, uint16, uint8, onnx, onnx-float16, onnx-int8, all, got 'int4'/);
 

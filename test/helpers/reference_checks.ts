@@ -8,25 +8,12 @@ import { readClaims } from '../../lib/reference/claims';
 import { referencePlan } from '../../lib/reference/plan';
 import { verifyClaims } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
+import { withEnv } from './env';
 
 /**
  * Checks of a results folder's evidence, shared by the test of the committed results and the end-to-end test that
  * produces a tiny set (so the code path that checks the committed evidence runs in every test run).
  */
-
-/** Runs `fn` with environment variables set, restoring them afterwards. */
-export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T> | T): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /**
  * claims.json under `resultsDir` recomputes from its verdict files; the evidence requirements hold (`seeds` from the
