@@ -10,11 +10,16 @@ import { testFingerprint } from '../experiment';
 /** `<run>/provenance.json`: one entry per worker start (commit, time, machine load), and the data the run used. */
 export const PROVENANCE_JSON = 'provenance.json';
 
-/** The checked-out commit (`+dirty` with uncommitted changes to tracked files), or 'unknown' outside git. */
-export function currentCommit(): string {
+/**
+ * The checked-out commit, `+dirty` when tracked code differs from it, or 'unknown' outside git. Changes under
+ * `results/` and `models/` do not count: they are what the runs write (a finished run's files are uncommitted while
+ * the next run starts), not the code that produced them.
+ */
+export function currentCommit(cwd: string = PROJECT_ROOT): string {
+  const git = (args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const sha = git(['rev-parse', 'HEAD']);
+    const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results', ':(exclude)models']);
     return dirty ? `${sha}+dirty` : sha;
   } catch {
     return 'unknown';
