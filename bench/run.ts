@@ -191,17 +191,22 @@ function label(r: { backend: string; variant: string; threads: number }): string
   return r.backend + (r.threads > 0 ? ` ${r.threads} thr` : '') + (r.variant === 'stock' ? ' (stock)' : '');
 }
 
-function runChild(task: MeasureTask): ChildResult {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, CHILD_FLAG, JSON.stringify(task)], {
+/** Runs this file as a child process with `flag` and `task`; the child's `<marker> <json>` line, or why it failed. */
+function runMarkedChild<T>(flag: string, marker: string, task: unknown): { result: T } | { error: string } {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, flag, JSON.stringify(task)], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (child.status === 0 && line) return JSON.parse(line.slice('BENCH_RESULT '.length)) as MeasureResult;
-  const err = (child.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-  return { model: task.spec.id, backend: task.backend, variant: task.variant, threads: task.threads, error: err || `exit ${child.status ?? child.signal}` };
+  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith(`${marker} `));
+  if (child.status === 0 && line) return { result: JSON.parse(line.slice(marker.length + 1)) as T };
+  return { error: (child.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ') || `exit ${child.status ?? child.signal}` };
+}
+
+function runChild(task: MeasureTask): ChildResult {
+  const r = runMarkedChild<MeasureResult>(CHILD_FLAG, 'BENCH_RESULT', task);
+  return 'result' in r ? r.result : { model: task.spec.id, backend: task.backend, variant: task.variant, threads: task.threads, error: r.error };
 }
 
 function printTable(results: ChildResult[], o: Options): void {
@@ -247,15 +252,8 @@ function ratios(results: ChildResult[]): Record<string, number | string>[] {
 
 /** Runs the ONNX Runtime timings of one model in a child process (own heap and threads). */
 function runOrtChild(task: OrtTask): OrtResult | { model: string; error: string } {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, ORT_CHILD_FLAG, JSON.stringify(task)], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH_ORT_RESULT '));
-  if (child.status === 0 && line) return JSON.parse(line.slice('BENCH_ORT_RESULT '.length)) as OrtResult;
-  return { model: task.spec.id, error: (child.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ') || `exit ${child.status ?? child.signal}` };
+  const r = runMarkedChild<OrtResult>(ORT_CHILD_FLAG, 'BENCH_ORT_RESULT', task);
+  return 'result' in r ? r.result : { model: task.spec.id, error: r.error };
 }
 
 /** ONNX Runtime rows beside the tfjs-wasm rows of the same run: ORT n threads against the wasm build with n threads (1 ↔ single-threaded). */
