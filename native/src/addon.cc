@@ -49,6 +49,24 @@ void typed_array(napi_env env, napi_value v, napi_typedarray_type want, void** d
   if (!*data && length) throw Failure{std::string("grasplab-native: ") + name + " has no data"};
 }
 
+// The call's arguments; at least `need` of them.
+template <size_t N>
+size_t read_args(napi_env env, napi_callback_info info, size_t need, napi_value (&argv)[N], const char* fn) {
+  size_t argc = N;
+  check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
+  if (argc < need) throw Failure{std::string("grasplab-native: ") + fn + " expects " + std::to_string(need) + " argument(s)"};
+  return argc;
+}
+
+// An Int32Array of exactly n values (a kernel's geometry).
+const int32_t* int32_values(napi_env env, napi_value v, size_t n, const char* name) {
+  void* data = nullptr;
+  size_t bytes = 0;
+  typed_array(env, v, napi_int32_array, &data, &bytes, name);
+  if (bytes != n * 4) throw Failure{std::string("grasplab-native: ") + name + " must hold " + std::to_string(n) + " int32 values"};
+  return static_cast<const int32_t*>(data);
+}
+
 struct Heap {
   uint8_t* base = nullptr;
   size_t bytes = 0;
@@ -62,6 +80,15 @@ struct Heap {
   }
 };
 
+// The wasm heap: a Uint8Array over the wasm Memory's buffer.
+Heap read_heap(napi_env env, napi_value v) {
+  Heap heap;
+  void* data = nullptr;
+  typed_array(env, v, napi_uint8_array, &data, &heap.bytes, "heap");
+  heap.base = static_cast<uint8_t*>(data);
+  return heap;
+}
+
 struct Call {
   napi_env env;
   size_t argc;
@@ -72,17 +99,9 @@ struct Call {
 
 void read_call(napi_env env, napi_callback_info info, size_t need, Call& c) {
   c.env = env;
-  c.argc = 12;
-  check(napi_get_cb_info(env, info, &c.argc, c.argv, nullptr, nullptr), "napi_get_cb_info");
-  if (c.argc < need) throw Failure{"grasplab-native: expected " + std::to_string(need) + " arguments"};
-  void* data = nullptr;
-  typed_array(env, c.argv[0], napi_uint8_array, &data, &c.heap.bytes, "heap");
-  c.heap.base = static_cast<uint8_t*>(data);
-  void* gd = nullptr;
-  size_t gb = 0;
-  typed_array(env, c.argv[1], napi_int32_array, &gd, &gb, "geometry");
-  if (gb != 15 * 4) throw Failure{"grasplab-native: geometry must hold 15 int32 values"};
-  const int32_t* v = static_cast<const int32_t*>(gd);
+  c.argc = read_args(env, info, need, c.argv, "a convolution kernel");
+  c.heap = read_heap(env, c.argv[0]);
+  const int32_t* v = int32_values(env, c.argv[1], 15, "geometry");
   c.g = gl::ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
   std::string err = gl::check_geom(c.g);
   if (!err.empty()) throw Failure{"grasplab-native: " + err};
@@ -159,19 +178,10 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
 // maxPoolGrad(heap, poolGeometry [B,H,W,C,OH,OW,fh,fw,sh,sw,dh,dw,pt,pl], dyOffset, xOffset, dxOffset)
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    size_t argc = 5;
     napi_value argv[5];
-    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
-    if (argc < 5) throw Failure{"grasplab-native: maxPoolGrad expects 5 arguments"};
-    Heap heap;
-    void* data = nullptr;
-    typed_array(env, argv[0], napi_uint8_array, &data, &heap.bytes, "heap");
-    heap.base = static_cast<uint8_t*>(data);
-    void* gd = nullptr;
-    size_t gb = 0;
-    typed_array(env, argv[1], napi_int32_array, &gd, &gb, "pool geometry");
-    if (gb != 14 * 4) throw Failure{"grasplab-native: pool geometry must hold 14 int32 values"};
-    const int32_t* v = static_cast<const int32_t*>(gd);
+    read_args(env, info, 5, argv, "maxPoolGrad");
+    const Heap heap = read_heap(env, argv[0]);
+    const int32_t* v = int32_values(env, argv[1], 14, "pool geometry");
     const gl::PoolGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
     for (int i = 0; i < 12; ++i)
       if (v[i] < 1) throw Failure{"grasplab-native: pool sizes, windows, strides and dilations must be >= 1"};
@@ -189,19 +199,10 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
 // matMul(heap, geometry [batch, batchA, batchB, M, K, N, transA, transB], aOffset, bOffset, cOffset)
 napi_value MatMul(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    size_t argc = 5;
     napi_value argv[5];
-    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
-    if (argc < 5) throw Failure{"grasplab-native: matMul expects 5 arguments"};
-    Heap heap;
-    void* data = nullptr;
-    typed_array(env, argv[0], napi_uint8_array, &data, &heap.bytes, "heap");
-    heap.base = static_cast<uint8_t*>(data);
-    void* gd = nullptr;
-    size_t gb = 0;
-    typed_array(env, argv[1], napi_int32_array, &gd, &gb, "matmul geometry");
-    if (gb != 8 * 4) throw Failure{"grasplab-native: matmul geometry must hold 8 int32 values"};
-    const int32_t* v = static_cast<const int32_t*>(gd);
+    read_args(env, info, 5, argv, "matMul");
+    const Heap heap = read_heap(env, argv[0]);
+    const int32_t* v = int32_values(env, argv[1], 8, "matmul geometry");
     const gl::MatMulGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
     if (g.batch < 1 || g.M < 1 || g.K < 1 || g.N < 1) throw Failure{"grasplab-native: matmul sizes must be >= 1"};
     if ((g.batch_a != 1 && g.batch_a != g.batch) || (g.batch_b != 1 && g.batch_b != g.batch))
@@ -218,10 +219,8 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
 // setThreads(n): threads of the pool (the calling thread included); returns the count in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    size_t argc = 1;
     napi_value argv[1];
-    check(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
-    if (argc < 1) throw Failure{"grasplab-native: setThreads(n) needs n"};
+    read_args(env, info, 1, argv, "setThreads(n)");
     const double n = number_arg(env, argv[0], "n");
     if (!(n >= 1 && n <= 64) || n != static_cast<int>(n)) throw Failure{"grasplab-native: threads must be an integer 1..64"};
     std::lock_guard<std::mutex> lk(g_call_mutex);
