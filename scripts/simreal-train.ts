@@ -17,7 +17,9 @@
  * or ../shared/realdata/cornell. No choice is made on the real images: the reported model is the last step's, and the
  * synthetic validation score is recorded beside. The real images are reported as all, the development part (ids
  * ≤ pcd0109, looked at while designing the generator) and the held-out part (the rest, never looked at).
- * Output: results/simreal/<preset>-s<seed>.json for GG-CNN, results/simreal/pspnet-<preset>-s<seed>.json (or --out). Resumes from results/runs/<name>/ when interrupted, and a
+ * GRASPLAB_PROFILE=reference trains on that profile's 1,800 scenes instead (the long GG-CNN curve of issue 12).
+ * Output: results/simreal/<preset>-s<seed>.json for GG-CNN, results/simreal/pspnet-<preset>-s<seed>.json, with
+ * `-<profile>` appended outside the cpu profile (or --out). Resumes from results/runs/<name>/ when interrupted, and a
  * rerun with a larger --steps continues a finished run.
  */
 import * as fs from 'fs';
@@ -70,22 +72,25 @@ async function main(): Promise<void> {
   const realImages = await loadRealImages(real.dir);
 
   const wb = await openWorkbench({ seed: 1 });
-  const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}`;
   const p = wb.profile;
+  // another profile is another training set (the reference profile: 1,800 scenes): its own run and report
+  const profileTag = p.name === 'cpu' ? '' : `-${p.name}`;
+  const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}${profileTag}`;
   // notebook 03's network of this profile, as experiments.pspnet builds it
   const spec = modelName === 'pspnet' ? experiments.pspnet(p).model : { name: 'ggcnn' as const };
   const model = buildModel({ ...spec, seed, inputSize: p.inputSize });
   const t0 = Date.now();
-  const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}.json`);
+  const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}${profileTag}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // the report is rewritten after every validation, so an interrupted run leaves its curve so far
   const writeReport = (history: EpochRecord[], perImage?: ImageVerdict[]) => {
     const lastVal = history.at(-1)?.val ?? {};
     const part = (c: string, t: string) => ({ correct: lastVal[c] ?? 0, total: lastVal[t] ?? 0, accuracy: lastVal[t] ? (lastVal[c] ?? 0) / lastVal[t] : 0 });
     const report = {
-      command: `npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}`,
+      command: `${p.name === 'cpu' ? '' : `GRASPLAB_PROFILE=${p.name} `}npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}`,
       model: modelName,
       network: spec,
+      profile: p.name,
       preset,
       config: SYNTHETIC_PRESETS[preset],
       fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]),

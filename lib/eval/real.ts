@@ -110,6 +110,10 @@ export async function realEvaluation(
 /** One sim-to-real run as scripts/simreal-train.ts writes it (results/simreal/<preset>-s<seed>.json). */
 export interface SimRealRun {
   command: string;
+  /** 'ggcnn' or 'pspnet' (files written before `--model` existed are GG-CNN) */
+  model?: string;
+  /** the profile whose scenes it trained on (files written before this field: 'cpu') */
+  profile?: string;
   preset: string;
   fingerprint: string;
   steps: number;

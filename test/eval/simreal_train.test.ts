@@ -34,6 +34,9 @@ test('simreal-train --model pspnet on an ablated preset writes a real-image lear
     for (const c of rep.curve) assert.equal(c.realTotal, real, 'every real image is scored after each interval');
     assert.equal(rep.final.perImage.length, real);
     assert.match(rep.command, /--model pspnet/);
+    // another profile's scenes: named in the report and in the command that reproduces it
+    assert.equal(rep.profile, 'smoke');
+    assert.match(rep.command, /^GRASPLAB_PROFILE=smoke npx tsx scripts\/simreal-train\.ts /);
     assert.match(r.stdout, /real \d+\/\d+/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
