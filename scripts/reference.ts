@@ -22,7 +22,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { selectBackend } from '../lib/backend/setup';
-import { currentDataset, PROJECT_ROOT } from '../lib/config/paths';
+import { currentDataset, PROJECT_ROOT, useProfileDataRoot } from '../lib/config/paths';
 import { currentProfile, type Profile } from '../lib/config/profiles';
 import { ensureSyntheticTestSplit, syntheticTestDir } from '../lib/data/test_split';
 import { GrasplabError } from '../lib/errors';
@@ -46,10 +46,8 @@ const WORKER_CACHE_BYTES = 1024 * 2 ** 20;
 function setUpEnvironment(): Profile {
   process.env.GRASPLAB_PROFILE ??= 'reference';
   const profile = currentProfile();
-  if ((process.env.GRASPLAB_DATASET ?? 'synthetic') === 'synthetic' && !process.env.GRASPLAB_DATA_DIR) {
-    // its own folder: the cpu profile's data/synthetic is a different set
-    process.env.GRASPLAB_DATA_DIR = path.join(PROJECT_ROOT, 'data', `synthetic-${profile.name}`);
-  }
+  // its own folder: the cpu profile's data/synthetic is a different set
+  useProfileDataRoot(profile.name);
   return profile;
 }
 

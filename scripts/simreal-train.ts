@@ -25,7 +25,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { PROJECT_ROOT, resultsDir } from '../lib/config/paths';
+import { PROJECT_ROOT, resultsDir, useProfileDataRoot } from '../lib/config/paths';
 import { experiments } from '../lib/config/experiments';
 import { SYNTHETIC_PRESETS, syntheticFingerprint } from '../lib/config/synthetic';
 import { BatchLoader } from '../lib/data/loader';
@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   if (modelName !== 'ggcnn' && modelName !== 'pspnet') throw new Error(`--model ${modelName}: use ggcnn or pspnet`);
   process.env.GRASPLAB_SYNTHETIC = preset;
   process.env.GRASPLAB_PROFILE = process.env.GRASPLAB_PROFILE ?? 'cpu';
+  // the reference profile's scenes are the reference runs' own copy (data/synthetic-reference), not a second one
+  useProfileDataRoot(process.env.GRASPLAB_PROFILE);
   const real = realCornellDir();
   if (!real) throw new Error('no real Cornell images: set GRASPLAB_REAL_DIR or provide ../shared/realdata/cornell');
   const realImages = await loadRealImages(real.dir);

@@ -71,6 +71,17 @@ export function currentDataset(env: NodeJS.ProcessEnv = process.env): DatasetCho
 }
 
 /**
+ * Gives the `reference` and `paper` profiles their own synthetic data root, `data/synthetic-<profile>` (unless
+ * GRASPLAB_DATA_DIR is set or the dataset is not synthetic): their sets have other sizes than the cpu profile's
+ * `data/synthetic`, and the reference runs and the long sim-to-real runs then share one copy. (`smoke` keeps its
+ * temp folder, `cpu` data/synthetic.)
+ */
+export function useProfileDataRoot(profile: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (profile === 'cpu' || profile === 'smoke' || env.GRASPLAB_DATA_DIR || (env.GRASPLAB_DATASET ?? 'synthetic') !== 'synthetic') return;
+  env.GRASPLAB_DATA_DIR = path.join(PROJECT_ROOT, 'data', `synthetic-${profile}`);
+}
+
+/**
  * Where results go: `GRASPLAB_RESULTS_DIR` or `results/`. Tests and the smoke run point it at a temp dir
  * so they never overwrite the committed metrics.
  */
