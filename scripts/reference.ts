@@ -13,8 +13,8 @@
  *                                                            results/reference/resume/ and stage them (git add), before
  *                                                            a working period ends; a fresh checkout resumes from them
  *
- * The profile is GRASPLAB_PROFILE (default here: reference); the synthetic data go to data/synthetic-<profile>
- * unless GRASPLAB_DATA_DIR is set. Exit codes: 0 ok, 1 failed, 2 bad usage.
+ * The profile is GRASPLAB_PROFILE (default here: reference); the reference and paper profiles' synthetic data go to
+ * data/synthetic-<profile> unless GRASPLAB_DATA_DIR is set (`useProfileDataRoot`). Exit codes: 0 ok, 1 failed, 2 bad usage.
  */
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';

@@ -90,16 +90,13 @@ Heap read_heap(napi_env env, napi_value v) {
 }
 
 struct Call {
-  napi_env env;
-  size_t argc;
   napi_value argv[12];
   Heap heap;
   gl::ConvGeom g;
 };
 
 void read_call(napi_env env, napi_callback_info info, size_t need, Call& c) {
-  c.env = env;
-  c.argc = read_args(env, info, need, c.argv, "a convolution kernel");
+  read_args(env, info, need, c.argv, "a convolution kernel");
   c.heap = read_heap(env, c.argv[0]);
   const int32_t* v = int32_values(env, c.argv[1], 15, "geometry");
   c.g = gl::ConvGeom{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
