@@ -237,7 +237,7 @@ async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO)
   const profile = currentProfile({ ...process.env, GRASPLAB_PROFILE: values.profile });
   const seed = values.seed ?? profile.seeds[0];
   const auxWeight = values['aux-weight'];
-  const modelCfg: ModelConfig = { name };
+  const modelCfg: ModelConfig = { name, ...(values['head-bias'] === 'prior' ? { headBias: 'prior' as const } : {}) };
   if (name === 'pspnet') {
     modelCfg.resnetDepth = (values.depth ?? profile.pspnet.depth) as ModelConfig['resnetDepth'];
     modelCfg.widthMultiplier = values['width-mult'] ?? profile.pspnet.widthMultiplier;
@@ -250,7 +250,8 @@ async function trainCommand({ values }: Parsed<typeof TRAIN.options>, io: CliIO)
   // --run-name is the folder name itself; the default name gets the run's key (lib/train/run_key.ts) appended
   const given = values['run-name'];
   const exactName = given !== undefined;
-  const runName = given !== undefined ? checkRunName(given, '--run-name') : `cli-${name}${pspTag}-${profile.name}-s${seed}${profile.dryRun ? '-dryrun' : ''}`;
+  const biasTag = modelCfg.headBias ? `-${modelCfg.headBias}` : '';
+  const runName = given !== undefined ? checkRunName(given, '--run-name') : `cli-${name}${pspTag}${biasTag}-${profile.name}-s${seed}${profile.dryRun ? '-dryrun' : ''}`;
 
   await selectBackend({ quiet: true });
   return withProfile(values.profile, async () => {

@@ -84,3 +84,9 @@ export interface GraspMaps {
 /** Channel order of the `[B,H,W,4]` map tensors everywhere in grasplab. */
 export const MAP_CHANNELS = ['pos', 'cos', 'sin', 'width'] as const;
 export type MapName = (typeof MAP_CHANNELS)[number];
+
+/**
+ * What the training targets hold where no rectangle is drawn (lib/data/targets.ts, as ggcnn draws them): no grasp,
+ * angle 0 so `cos 2θ = 1`, no opening. The `prior` head bias (ModelConfig.headBias) starts the output maps here.
+ */
+export const MAP_BACKGROUND: Readonly<Record<MapName, number>> = { pos: 0, cos: 1, sin: 0, width: 0 };

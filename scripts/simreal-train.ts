@@ -5,12 +5,16 @@
  * `basic-objects`, `no-background`, …) with everything else fixed.
  *
  *   npx tsx scripts/simreal-train.ts --preset cornell --steps 800 --eval-every 100 --batch 8 [--model ggcnn|pspnet]
- *                                    [--seed 1] [--fresh]
+ *                                    [--seed 1] [--head-bias zeros|prior] [--fresh]
  *
  * --model: `ggcnn` (default) or `pspnet`, notebook 03's PSPNet of the profile (ResNet18 ×0.25 in `cpu`), trained
  * with precise BN after every evaluation interval as the notebooks and reference runs do. On the Cornell-like scenes
  * GG-CNN stays on its constant-map plateau for the reference budget (results/reference/PREREGISTRATION.md) while
  * PSPNet learns, so an ablation that is to show anything uses `--model pspnet`.
+ *
+ * --head-bias: how the output biases start (lib/models/map_heads.ts): `zeros` (default, ggcnn's init and the committed
+ * curves') or `prior` (the targets' background, cos 1), with which GG-CNN leaves its plateau; `-prior` in run and file
+ * names.
  *
  * Data: the cpu profile's 400 scenes of the preset (data/synthetic/<preset>-<fingerprint>-s2018-n400, generated when
  * missing), image-wise split 0.9, ggcnn's augmentation (quarter turns, zoom 0.5–1). Real images: GRASPLAB_REAL_DIR
@@ -33,6 +37,7 @@ import { evaluateModel, type ImageVerdict } from '../lib/eval/metric';
 import { loadRealImages, realCornellDir, scoreOnReal, subsetAccuracy } from '../lib/eval/real';
 import { openWorkbench } from '../lib/experiment';
 import { buildModel } from '../lib/models/registry';
+import { HEAD_BIASES, type HeadBias } from '../lib/models/map_heads';
 import { fit } from '../lib/train/loop';
 import { consoleProgress, type EpochRecord } from '../lib/train/progress';
 
@@ -44,6 +49,7 @@ const { values } = parseArgs({
     'eval-every': { type: 'string', default: '100' },
     batch: { type: 'string', default: '8' },
     seed: { type: 'string', default: '1' },
+    'head-bias': { type: 'string', default: 'zeros' },
     out: { type: 'string' },
     fresh: { type: 'boolean', default: false },
   },
@@ -65,6 +71,8 @@ async function main(): Promise<void> {
   if (!(steps > 0 && every > 0 && steps % every === 0)) throw new Error('--steps must be a positive multiple of --eval-every');
   const modelName = values.model!;
   if (modelName !== 'ggcnn' && modelName !== 'pspnet') throw new Error(`--model ${modelName}: use ggcnn or pspnet`);
+  const headBias = values['head-bias'] as HeadBias;
+  if (!HEAD_BIASES.includes(headBias)) throw new Error(`--head-bias ${headBias}: use ${HEAD_BIASES.join(' or ')}`);
   process.env.GRASPLAB_SYNTHETIC = preset;
   process.env.GRASPLAB_PROFILE = process.env.GRASPLAB_PROFILE ?? 'cpu';
   // the reference profile's scenes are the reference runs' own copy (data/synthetic-reference), not a second one
@@ -77,9 +85,10 @@ async function main(): Promise<void> {
   const p = wb.profile;
   // another profile is another training set (the reference profile: 1,800 scenes): its own run and report
   const profileTag = p.name === 'cpu' ? '' : `-${p.name}`;
-  const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}${profileTag}`;
+  const biasTag = headBias === 'zeros' ? '' : `-${headBias}`;
+  const name = `simreal-${modelName}-${preset}-s${seed}-b${batchSize}${biasTag}${profileTag}`;
   // notebook 03's network of this profile, as experiments.pspnet builds it
-  const spec = modelName === 'pspnet' ? experiments.pspnet(p).model : { name: 'ggcnn' as const };
+  const spec = { ...(modelName === 'pspnet' ? experiments.pspnet(p).model : { name: 'ggcnn' as const }), ...(headBias === 'zeros' ? {} : { headBias }) };
   const model = buildModel({ ...spec, seed, inputSize: p.inputSize });
   const t0 = Date.now();
   const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}${profileTag}.json`);
@@ -89,7 +98,7 @@ async function main(): Promise<void> {
     const lastVal = history.at(-1)?.val ?? {};
     const part = (c: string, t: string) => ({ correct: lastVal[c] ?? 0, total: lastVal[t] ?? 0, accuracy: lastVal[t] ? (lastVal[c] ?? 0) / lastVal[t] : 0 });
     const report = {
-      command: `${p.name === 'cpu' ? '' : `GRASPLAB_PROFILE=${p.name} `}npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}`,
+      command: `${p.name === 'cpu' ? '' : `GRASPLAB_PROFILE=${p.name} `}npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}${headBias === 'zeros' ? '' : ` --head-bias ${headBias}`}`,
       model: modelName,
       network: spec,
       profile: p.name,
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
       return false;
     },
     // no step count here: rerunning with more --steps continues a finished run (a longer learning curve)
-    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name, ...(modelName === 'ggcnn' ? {} : { model: spec }) },
+    config: { preset, fingerprint: syntheticFingerprint(SYNTHETIC_PRESETS[preset]), every, batchSize, seed, set: wb.choice.synthetic?.name, ...(modelName === 'ggcnn' ? (headBias === 'zeros' ? {} : { headBias }) : { model: spec }) },
     onProgress: consoleProgress({ stream: process.stderr }),
   });
   const last = await scoreOnReal(model, realImages);

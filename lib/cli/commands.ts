@@ -13,6 +13,8 @@ import { defineCommand, usageError, type CommandSpec } from './spec';
 
 /** = MODEL_NAMES of lib/models/registry (which loads tfjs; a test keeps the two equal) */
 export const CLI_MODEL_NAMES = ['ggcnn', 'ggcnn2', 'pspnet'] as const;
+/** = HEAD_BIASES of lib/models/map_heads (which loads tfjs; a test keeps the two equal) */
+export const CLI_HEAD_BIASES = ['zeros', 'prior'] as const;
 export const CLI_DATASETS = ['cornell', 'jacquard', 'synthetic'] as const;
 export const EVAL_SPLITS = ['all', 'train', 'val', 'test'] as const;
 /** = the keys of ONNX_EXPORT_FORMATS in lib/export/onnx (which loads tfjs; a test keeps the two equal) */
@@ -32,6 +34,7 @@ run takes 2 steps and scores 2 images (same model sizes).`,
     depth: { type: 'int', min: 18, max: 101, value: '18|34|50|101', help: "PSPNet's ResNet depth (default: the profile's)" },
     'width-mult': { type: 'number', min: 0.01, max: 4, help: "PSPNet's width multiplier (default: the profile's)" },
     'aux-weight': { type: 'number', min: 0, help: "weight of PSPNet's aux-head loss; > 0 adds the aux head (PSPNet: 0.4)" },
+    'head-bias': { type: 'string', choices: CLI_HEAD_BIASES, default: 'zeros', help: "output biases at the start: zeros (ggcnn's init) or prior (the targets' background, cos 1; GG-CNN leaves its plateau sooner)" },
     profile: { type: 'string', choices: PROFILE_NAMES, env: 'GRASPLAB_PROFILE', default: 'cpu', help: 'sizes: epochs, batch, steps per epoch' },
     epochs: { type: 'int', min: 1, help: "epochs (default: the profile's)" },
     'batch-size': { type: 'int', min: 1, help: "batch size (default: the profile's)" },

@@ -1,4 +1,4 @@
-import { GraspMaps, GraspRectPoints } from '../types';
+import { GraspMaps, GraspRectPoints, MAP_BACKGROUND } from '../types';
 import { WIDTH_SCALE_PX } from '../constants';
 import { createImage } from './image';
 import { rectAngle, rectIsFinite, rectLength } from './grasp_rect';
@@ -18,10 +18,10 @@ import { forEachPolygonPixel } from './polygon';
  * @returns four S×S maps (stack them in MAP_CHANNELS order for a `[B,S,S,4]` target)
  */
 export function drawTargets(grasps: readonly GraspRectPoints[], size: number): GraspMaps {
-  const pos = createImage(size, size);
-  const cos = createImage(size, size, 1); // cos(2·0) where no rectangle sets an angle
-  const sin = createImage(size, size);
-  const width = createImage(size, size);
+  const pos = createImage(size, size, MAP_BACKGROUND.pos);
+  const cos = createImage(size, size, MAP_BACKGROUND.cos); // cos(2·0) where no rectangle sets an angle
+  const sin = createImage(size, size, MAP_BACKGROUND.sin);
+  const width = createImage(size, size, MAP_BACKGROUND.width);
   for (const rect of grasps) {
     if (!rectIsFinite(rect)) continue;
     const angle = rectAngle(rect);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { MAP_CHANNELS } from '../types';
+import { MAP_BACKGROUND, MAP_CHANNELS } from '../types';
 import { InitName, makeInitializer } from './init';
 
 /**
@@ -32,6 +32,28 @@ export function mapHeads(x: tf.SymbolicTensor, opts: { kernel: number; init: Ini
   layer.setWeights([kernel, bias]);
   tf.dispose([kernel, bias]);
   return out;
+}
+
+/** How the four output biases start: `zeros` (PyTorch-style, as ggcnn) or `prior` (the targets' background values). */
+export type HeadBias = 'zeros' | 'prior';
+export const HEAD_BIASES: readonly HeadBias[] = ['zeros', 'prior'];
+
+/**
+ * Starts every fused head of `model` (`maps`, `aux_maps`) at the targets' background (MAP_BACKGROUND: cos 1, the
+ * rest 0), the usual "initialise the last layer's bias to the prior" of detection networks. Why: ggcnn's targets are
+ * `cos 2θ = 1` almost everywhere, so a zero-bias network starts with a cos error of ~1 per pixel; Adam's
+ * second-moment estimates remember those early gradients for ~1,000 steps, which leaves the small `pos` gradients
+ * tiny updates, and GG-CNN sat on its constant-map plateau for the whole reference budget (README, sim-to-real).
+ * Only the biases change; the kernels are as drawn.
+ */
+export function setPriorHeadBias(model: tf.LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer.name !== 'maps' && layer.name !== 'aux_maps') continue;
+    const [kernel] = layer.getWeights();
+    const bias = tf.tensor1d(MAP_CHANNELS.map((c) => MAP_BACKGROUND[c]));
+    layer.setWeights([kernel, bias]);
+    bias.dispose();
+  }
 }
 
 /** The PyTorch module name of filter `channel` of the fused head layer `<prefix>maps`, e.g. ('aux_maps', 3) → `aux_width_output`. */

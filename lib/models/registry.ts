@@ -6,6 +6,7 @@ import { buildGgcnn2 } from './ggcnn2';
 import { buildPspnet, PSPNET_INPUT_SIZE } from './pspnet';
 import { RESNET_DEPTHS, ResNetDepth } from './resnet';
 import { FEATURE_LAYER } from './views';
+import { HEAD_BIASES, setPriorHeadBias, type HeadBias } from './map_heads';
 
 // Re-exported so `import ... from 'lib/models/registry'` gives the whole model API (and registers every custom
 // layer class with tfjs's serialization registry, which `tf.loadLayersModel` needs).
@@ -41,6 +42,12 @@ export interface ModelConfig {
   dropout?: number;
   /** PSPNet: channels of the class-logit conv feeding the four output convs (semseg's `classes`), default 4 */
   classes?: number;
+  /**
+   * how the four output convs' biases start (every model): `zeros` (default; ggcnn's and semseg's PyTorch init, what
+   * every registered reference run used) or `prior`, the targets' background values (cos 1, the rest 0:
+   * `setPriorHeadBias` says why)
+   */
+  headBias?: HeadBias;
   /** seed of the weight initialisers (default 1): same config + seed → same weights */
   seed?: number;
   /**
@@ -62,6 +69,7 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
   const inputSize = cfg.inputSize ?? OUTPUT_SIZE;
   const seed = cfg.seed ?? DEFAULT_SEED;
   if (!Number.isInteger(seed)) throw new ConfigError(`model seed must be an integer, got ${cfg.seed}`);
+  if (cfg.headBias !== undefined && !HEAD_BIASES.includes(cfg.headBias)) throw new ConfigError(`headBias must be one of ${HEAD_BIASES.join(', ')}, got ${cfg.headBias}`);
   let model: tf.LayersModel;
   switch (cfg.name) {
     case 'ggcnn':
@@ -83,6 +91,7 @@ export function buildModel(cfg: ModelConfig): tf.LayersModel {
     default:
       throw new ConfigError(`unknown model '${(cfg as { name: unknown }).name}'; use one of ${MODEL_NAMES.join(', ')}`);
   }
+  if (cfg.headBias === 'prior') setPriorHeadBias(model);
   if (cfg.featureOutput) {
     const features = model.getLayer(FEATURE_LAYER).output as tf.SymbolicTensor;
     model = tf.model({ inputs: model.inputs, outputs: [...model.outputs, features], name: model.name });

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PROJECT_ROOT } from '../../lib/config/paths';
-import { COMMANDS, CLI_MODEL_NAMES, ONNX_FORMAT_NAMES } from '../../lib/cli/commands';
+import { COMMANDS, CLI_HEAD_BIASES, CLI_MODEL_NAMES, ONNX_FORMAT_NAMES } from '../../lib/cli/commands';
 import { parseCommand, UsageError } from '../../lib/cli/spec';
 import { EVAL, PREDICT } from '../../lib/cli/commands';
 
@@ -200,6 +200,11 @@ test('parser: --name=value, numbers that look like options, --, environment defa
 test('the CLI table names the models the registry builds', async () => {
   const { MODEL_NAMES } = await import('../../lib/models/registry');
   assert.deepEqual([...CLI_MODEL_NAMES], [...MODEL_NAMES]);
+});
+
+test('the CLI table names the head biases the registry builds', async () => {
+  const { HEAD_BIASES } = await import('../../lib/models/map_heads');
+  assert.deepEqual([...CLI_HEAD_BIASES], [...HEAD_BIASES]);
 });
 
 test('the CLI table names the ONNX formats the exporter writes', async () => {

@@ -82,6 +82,34 @@ describe('GG-CNN and GG-CNN2', () => {
   });
 });
 
+describe('head bias', () => {
+  test("'prior' starts every head at the targets' background (cos 1, rest 0), on the output and in every head; kernels unchanged", () => {
+    const x = tf.tensor4d(pseudoRandom(300 * 300, 5), [1, 300, 300, 1]);
+    // a model with an aux head too: both fused heads get the prior
+    for (const cfg of [{ name: 'ggcnn' }, { name: 'pspnet', resnetDepth: 18, widthMultiplier: 0.125, aux: true }] as ModelConfig[]) {
+      const zeros = buildModel(cfg);
+      const prior = buildModel({ ...cfg, headBias: 'prior' });
+      const heads = prior.layers.filter((l) => l.name === 'maps' || l.name === 'aux_maps');
+      assert.equal(heads.length, cfg.aux ? 2 : 1);
+      for (const head of heads) {
+        const [kPrior, bPrior] = head.getWeights();
+        const [kZeros, bZeros] = zeros.getLayer(head.name).getWeights();
+        assert.deepEqual(Array.from(bPrior.dataSync()), [0, 1, 0, 0]);
+        assert.deepEqual(Array.from(bZeros.dataSync()), [0, 0, 0, 0]);
+        assert.deepEqual(Array.from(kPrior.dataSync()), Array.from(kZeros.dataSync()));
+      }
+      // the outputs differ by exactly the bias: +1 on the cos channel, nothing elsewhere
+      const [yz, yp] = [zeros, prior].map((m) => inferenceModel(m).predict(x) as tf.Tensor);
+      const shift = tf.tidy(() => tf.mean(tf.sub(yp, yz), [0, 1, 2]).dataSync());
+      for (const [c, want] of [0, 1, 0, 0].entries()) assert.ok(Math.abs(shift[c] - want) < 1e-4, `${cfg.name} channel ${c}: ${shift[c]}`);
+      tf.dispose([yz, yp]);
+      zeros.dispose();
+      prior.dispose();
+    }
+    x.dispose();
+  });
+});
+
 describe('config validation and input checks', () => {
   test('bad configs are ConfigErrors naming the field', () => {
     const bad: Array<[unknown, RegExp]> = [
@@ -92,6 +120,7 @@ describe('config validation and input checks', () => {
       [{ name: 'pspnet', widthMultiplier: 0 }, /widthMultiplier/],
       [{ name: 'pspnet', dropout: 1 }, /dropout/],
       [{ name: 'ggcnn', seed: 1.5 }, /seed/],
+      [{ name: 'ggcnn', headBias: 'ones' }, /headBias must be one of zeros, prior/],
     ];
     for (const [cfg, re] of bad) assert.throws(() => buildModel(cfg as ModelConfig), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(cfg));
   });
