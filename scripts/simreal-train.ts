@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const spec = { ...(modelName === 'pspnet' ? experiments.pspnet(p).model : { name: 'ggcnn' as const }), ...(headBias === 'zeros' ? {} : { headBias }) };
   const model = buildModel({ ...spec, seed, inputSize: p.inputSize });
   const t0 = Date.now();
-  const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}${profileTag}.json`);
+  const out = values.out ?? path.join(resultsDir(), 'simreal', `${modelName === 'ggcnn' ? '' : `${modelName}-`}${preset}-s${seed}${biasTag}${profileTag}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   // the report is rewritten after every validation, so an interrupted run leaves its curve so far
   const writeReport = (history: EpochRecord[], perImage?: ImageVerdict[]) => {

@@ -114,6 +114,8 @@ export interface SimRealRun {
   model?: string;
   /** the profile whose scenes it trained on (files written before this field: 'cpu') */
   profile?: string;
+  /** the network's config; `headBias` 'prior' where `--head-bias prior` was given (absent: zeros) */
+  network?: { name: string; headBias?: string };
   preset: string;
   fingerprint: string;
   steps: number;

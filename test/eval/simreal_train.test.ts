@@ -42,3 +42,27 @@ test('simreal-train --model pspnet on an ablated preset writes a real-image lear
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('simreal-train --head-bias prior: GG-CNN with prior biases gets its own run, report file and command', { skip: skipUnlessShared('realdata', 'cornell'), timeout: 300_000 }, () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grasplab-simreal-'));
+  try {
+    const results = path.join(tmp, 'results');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/simreal-train.ts', '--preset', 'cornell', '--steps', '1', '--eval-every', '1', '--batch', '2', '--head-bias', 'prior'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, GRASPLAB_PROFILE: 'smoke', GRASPLAB_RESULTS_DIR: results, GRASPLAB_DATA_DIR: path.join(tmp, 'data'), GRASPLAB_REAL_DIR: sharedPath('realdata', 'cornell')! },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    // not the zero-bias run's file (cornell-s1-smoke.json): a second run never overwrites the first's report
+    assert.deepEqual(fs.readdirSync(path.join(results, 'simreal')), ['cornell-s1-prior-smoke.json']);
+    assert.deepEqual(fs.readdirSync(path.join(results, 'runs')), ['simreal-ggcnn-cornell-s1-b2-prior-smoke']);
+    const rep = JSON.parse(fs.readFileSync(path.join(results, 'simreal', 'cornell-s1-prior-smoke.json'), 'utf8'));
+    assert.deepEqual(rep.network, { name: 'ggcnn', headBias: 'prior' });
+    assert.match(rep.command, / --head-bias prior$/);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/simreal-train.ts', '--head-bias', 'one'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--head-bias one: use zeros or prior/);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
