@@ -131,6 +131,8 @@ export interface SimRealRun {
     realTotal: number;
     development: { correct: number; total: number; accuracy: number };
     heldOut: { correct: number; total: number; accuracy: number };
+    /** the last step's verdict on every real image (absent in files written before it was recorded) */
+    perImage?: { id: string; success: boolean; bestIoU: number }[];
   };
   /** training time (s), on a machine shared with others: see the README for the load */
   trainSeconds: number;
