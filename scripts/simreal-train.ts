@@ -9,8 +9,9 @@
  *
  * --model: `ggcnn` (default) or `pspnet`, notebook 03's PSPNet of the profile (ResNet18 ×0.25 in `cpu`), trained
  * with precise BN after every evaluation interval as the notebooks and reference runs do. On the Cornell-like scenes
- * GG-CNN stays on its constant-map plateau for the reference budget (results/reference/PREREGISTRATION.md) while
- * PSPNet learns, so an ablation that is to show anything uses `--model pspnet`.
+ * GG-CNN with ggcnn's zero output biases stays on its constant-map plateau for the reference budget
+ * (results/reference/PREREGISTRATION.md); with `--head-bias prior` it leaves it at ~400 steps of batch 8, so the
+ * generator ablation (README) runs GG-CNN that way.
  *
  * --head-bias: how the output biases start (lib/models/map_heads.ts): `zeros` (default, ggcnn's init and the committed
  * curves') or `prior` (the targets' background, cos 1), with which GG-CNN leaves its plateau; `-prior` in run and file
