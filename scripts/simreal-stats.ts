@@ -2,11 +2,14 @@
  * Depth-scene statistics of real Cornell images next to synthetic scenes of generator presets, measured the same way
  * (lib/data/depth_stats.ts), as a small metrics file and a markdown table for the README.
  *
- *   npx tsx scripts/simreal-stats.ts [--presets v1,cornell] [--scenes 40]
+ *   npx tsx scripts/simreal-stats.ts [--presets v1,cornell] [--scenes 40] [--threshold-mm 7]
+ *
+ * --threshold-mm: one protrusion threshold for what counts as object pixels in every set (default per image
+ * max(5 mm, 3σ of its table noise), which hides flat objects in the noisier synthetic views).
  *
  * Real images: GRASPLAB_REAL_DIR or ../shared/realdata/cornell. Synthetic: `--scenes` scenes spread over a 400-scene
  * set of each preset (seed 2018, generated in memory). Also times generation (ms per scene, machine load printed).
- * Output: results/metrics/simreal_stats.json.
+ * Output: results/metrics/simreal_stats.json (with --threshold-mm T: simreal_stats_thresholdTmm.json).
  */
 import * as os from 'os';
 import { parseArgs } from 'util';
@@ -17,14 +20,15 @@ import { generateScene } from '../lib/data/synthetic';
 import { realCornellDir } from '../lib/eval/real';
 import { writeMetrics } from '../lib/results';
 
-const { values } = parseArgs({ options: { presets: { type: 'string', default: 'v1,cornell' }, scenes: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { presets: { type: 'string', default: 'v1,cornell' }, scenes: { type: 'string', default: '40' }, 'threshold-mm': { type: 'string' } } });
 
 async function main(): Promise<void> {
+  const statOpts = values['threshold-mm'] ? { objectThresholdMm: Number(values['threshold-mm']) } : {};
   const real = realCornellDir();
   if (!real) throw new Error('no real Cornell images: set GRASPLAB_REAL_DIR or provide ../shared/realdata/cornell');
   const ds = await openDataset({ kind: 'cornell', dir: real.dir }, { onWarning: () => {} });
   const sets: Record<string, SceneDepthStats[]> = { real: [] };
-  for (const e of ds.entries) sets.real.push(sceneDepthStats(await ds.load(e)));
+  for (const e of ds.entries) sets.real.push(sceneDepthStats(await ds.load(e), statOpts));
   const n = Number(values.scenes);
   const timing: Record<string, number> = {};
   for (const preset of values.presets!.split(',')) {
@@ -36,13 +40,13 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const scene = generateScene(SYNTHETIC_SEED, Math.floor((i * 400) / n), 400, config);
       ms += performance.now() - t0;
-      sets[preset].push(sceneDepthStats(scene));
+      sets[preset].push(sceneDepthStats(scene, statOpts));
     }
     timing[preset] = ms / n;
   }
   const summary = Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, summariseDepthStats(v)]));
   const load = os.loadavg()[0];
-  writeMetrics('simreal_stats', { command: `npx tsx scripts/simreal-stats.ts --presets ${values.presets} --scenes ${n}`, realImages: sets.real.length, scenesPerPreset: n, summary, msPerScene: timing, loadAverage: load });
+  writeMetrics(values['threshold-mm'] ? `simreal_stats_threshold${values['threshold-mm']}mm` : 'simreal_stats', { command: `npx tsx scripts/simreal-stats.ts --presets ${values.presets} --scenes ${n}${values['threshold-mm'] ? ` --threshold-mm ${values['threshold-mm']}` : ''}`, realImages: sets.real.length, scenesPerPreset: n, summary, msPerScene: timing, loadAverage: load });
   const names = Object.keys(sets);
   console.log(`| quantity | ${names.join(' | ')} |`);
   console.log(`|---|${names.map(() => '---').join('|')}|`);
