@@ -80,3 +80,43 @@ function pairVerdicts(base: SimRealRun, treat: SimRealRun): { baseline: boolean[
   }
   return { baseline: b.map((v) => v.success), treatment: b.map((v) => byId.get(v.id)!) };
 }
+
+/** One preset against the default over every seed both were run with. */
+export interface PooledAblationRow {
+  preset: string;
+  seeds: number[];
+  /** late-window real mean (%) per seed, same order as `seeds` */
+  lateBySeed: number[];
+  lateMean: number;
+  /** last-step verdicts paired per seed with the default's run of that seed, pooled (absent for the default itself) */
+  vsDefault?: PairedComparison;
+}
+
+/**
+ * The ablation over seeds: for each preset and run key without the seed (network, start, profile, budget), every seed
+ * that also has a default-preset run, paired per seed and pooled (images resampled within each seed). The default's
+ * own row lists its seeds and late means where some ablation shares its key. Runs without a same-seed default run are
+ * left out.
+ */
+export function pooledAblation(runs: readonly SimRealRun[], defaultPreset = 'cornell', window = 5): PooledAblationRow[] {
+  const groups = new Map<string, { preset: string; pairs: { seed: number; run: SimRealRun; base: SimRealRun }[] }>();
+  for (const r of ablationRows(runs, defaultPreset, window)) {
+    const key = `${r.preset}|${runKey(r.run, false)}`;
+    const base = runs.find((b) => b.preset === defaultPreset && runKey(b) === runKey(r.run))!;
+    const g = groups.get(key) ?? { preset: r.preset, pairs: [] };
+    g.pairs.push({ seed: r.seed, run: r.run, base });
+    groups.set(key, g);
+  }
+  // the default's rows only where some ablation shares their key (other profiles or budgets are not an ablation)
+  const ablated = new Set([...groups.entries()].filter(([, g]) => g.preset !== defaultPreset).map(([k]) => k.slice(k.indexOf('|') + 1)));
+  const rows: PooledAblationRow[] = [];
+  for (const [key, { preset, pairs }] of groups) {
+    if (preset === defaultPreset && !ablated.has(key.slice(key.indexOf('|') + 1))) continue;
+    pairs.sort((a, b) => a.seed - b.seed);
+    const late = pairs.map((p) => lateWindow(p.run, window).realMean);
+    const row: PooledAblationRow = { preset, seeds: pairs.map((p) => p.seed), lateBySeed: late, lateMean: late.reduce((s, x) => s + x, 0) / late.length };
+    if (preset !== defaultPreset) row.vsDefault = comparePaired(pairs.map((p) => pairVerdicts(p.base, p.run)), { seed: 1 });
+    rows.push(row);
+  }
+  return rows;
+}

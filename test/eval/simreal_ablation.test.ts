@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ablationRows, lateWindow } from '../../lib/eval/simreal_ablation';
+import { ablationRows, lateWindow, pooledAblation } from '../../lib/eval/simreal_ablation';
 import type { SimRealRun } from '../../lib/eval/real';
 import { ShapeError } from '../../lib/errors';
 
@@ -73,4 +73,29 @@ test('ablationRows refuses runs scored on other real images, naming the run', ()
   const other = run('no-noise', [1], v('1111000000'));
   other.final.perImage![3].id = '02/pcd0150';
   assert.throws(() => ablationRows([base, other]), (e: Error) => e instanceof ShapeError && /simreal no-noise/.test(e.message) && /01\/pcd0103/.test(e.message));
+});
+
+test('pooledAblation pools a preset over the seeds that have a default run, pairing each seed with its own default', () => {
+  const base1 = run('cornell', [2, 4], v('1111000000'));
+  const base2 = run('cornell', [1, 2], v('1100000000'), { seed: 2 });
+  const clean1 = run('no-noise', [4, 6], v('1111110000'));
+  const clean2 = run('no-noise', [3, 3], v('0011100000'), { seed: 2 });
+  const clean3 = run('no-noise', [9, 9], v('1111111110'), { seed: 3 }); // no default run of seed 3: left out
+  const longer = run('no-noise', [1, 1, 1], v('1000000000')); // 300 steps: another budget, no default run
+  const lonelyDefault = run('cornell', [1, 1, 1, 1], v('1000000000')); // 400 steps: no ablation of that budget
+  const rows = pooledAblation([clean2, base1, clean3, base2, clean1, longer, lonelyDefault], 'cornell', 2);
+  assert.deepEqual(rows.map((r) => [r.preset, r.seeds]), [['no-noise', [1, 2]], ['cornell', [1, 2]]]);
+  const def = rows[1];
+  assert.equal(def.vsDefault, undefined);
+  assert.deepEqual(def.lateBySeed, [30, 15]);
+  const c = rows[0].vsDefault!;
+  assert.equal(c.seeds, 2);
+  assert.equal(c.pairs, 20);
+  assert.deepEqual(c.baseline.accuracyBySeed, [40, 20]);
+  assert.deepEqual(c.treatment.accuracyBySeed, [60, 30]);
+  assert.ok(Math.abs(c.deltaPoints - 15) < 1e-9, `pooled Δ (60+30)/2 − (40+20)/2 = 15, got ${c.deltaPoints}`);
+  // seed 1: no-noise-only images 4,5; seed 2: cornell-only 0,1 and no-noise-only 2,3,4
+  assert.deepEqual(c.discordant, { baselineOnly: 2, treatmentOnly: 5 });
+  assert.deepEqual(rows[0].lateBySeed, [50, 30]);
+  assert.equal(rows[0].lateMean, 40);
 });
