@@ -44,6 +44,27 @@ test('oblique camera: the table is a depth ramp like Cornell (~1–3 mm per imag
   assert.ok(Math.max(...flat) < 0.6, `overhead slopes ${flat.map((v) => v.toFixed(2))}`);
 });
 
+test("viewTilt 'cornell' (cornell-view preset): every view at Cornell's angle; scenes already steep are unchanged", () => {
+  let unchanged = 0;
+  for (let i = 0; i < 12; i++) {
+    const mixed = generateScene(7, i * 33, 400, CORNELL_LIKE);
+    const steep = generateScene(7, i * 33, 400, SYNTHETIC_PRESETS['cornell-view']);
+    assert.deepEqual(generateScene(7, i * 33, 400, SYNTHETIC_PRESETS['cornell-view']).depth.data, steep.depth.data, 'deterministic');
+    assert.ok(steep.camera.tiltXDeg >= 38 && steep.camera.tiltXDeg <= 56, `scene ${i}: tilt ${steep.camera.tiltXDeg.toFixed(1)}°`);
+    const slope = sceneDepthStats(steep).rowSlopeMmPerPx;
+    assert.ok(slope < -0.8 && slope > -3.2, `scene ${i}: row slope ${slope.toFixed(2)} mm/px (Cornell −1.9 to −2.1)`);
+    assert.ok(steep.grasps.length > 0, `scene ${i} has labels`);
+    if (mixed.camera.tiltXDeg >= 38) {
+      assert.deepEqual(steep.depth.data, mixed.depth.data, `scene ${i}: a view at Cornell's angle in both presets is the same scene`);
+      assert.deepEqual(steep.grasps, mixed.grasps);
+      unchanged++;
+    } else {
+      assert.notDeepEqual(steep.depth.data, mixed.depth.data);
+    }
+  }
+  assert.ok(unchanged >= 4 && unchanged <= 11, `${unchanged} of 12 default views were at Cornell's angle (expected about two thirds)`);
+});
+
 test('objects are small and mostly flat; background beyond the table edge shows in the full frame', () => {
   const heights = cornell.flatMap((s) => sceneDepthStats(s).objectHeightsMm.filter((h) => h < 150));
   const med = percentile(heights, 50);
