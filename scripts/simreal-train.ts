@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const lastVal = history.at(-1)?.val ?? {};
     const part = (c: string, t: string) => ({ correct: lastVal[c] ?? 0, total: lastVal[t] ?? 0, accuracy: lastVal[t] ? (lastVal[c] ?? 0) / lastVal[t] : 0 });
     const report = {
-      command: `${p.name === 'cpu' ? '' : `GRASPLAB_PROFILE=${p.name} `}npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}${headBias === 'zeros' ? '' : ` --head-bias ${headBias}`}`,
+      command: `${p.name === 'cpu' ? '' : `GRASPLAB_PROFILE=${p.name} `}npx tsx scripts/simreal-train.ts --preset ${preset} --steps ${steps} --eval-every ${every} --batch ${batchSize} --seed ${seed}${modelName === 'ggcnn' ? '' : ` --model ${modelName}`}${headBias === 'zeros' ? '' : ` --head-bias ${headBias}`}${values.out ? ` --out ${path.relative(PROJECT_ROOT, out)}` : ''}`,
       model: modelName,
       network: spec,
       profile: p.name,

@@ -37,6 +37,8 @@ test('simreal-train --model pspnet on an ablated preset writes a real-image lear
     // another profile's scenes: named in the report and in the command that reproduces it
     assert.equal(rep.profile, 'smoke');
     assert.match(rep.command, /^GRASPLAB_PROFILE=smoke npx tsx scripts\/simreal-train\.ts /);
+    // --out is part of the command: rerunning it rewrites this file, not the preset's default one
+    assert.ok(rep.command.endsWith(` --out ${path.relative(PROJECT_ROOT, out)}`), rep.command);
     assert.match(r.stdout, /real \d+\/\d+/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
