@@ -5,6 +5,7 @@ import { resultsDir, sharedDir } from '../config/paths';
 import { openDataset } from '../data/dataset';
 import { BatchLoader } from '../data/loader';
 import type { Sample } from '../types';
+import { diagnoseFailures } from './failure_modes';
 import { evaluateModel, type EvaluateOptions, type EvaluationResult } from './metric';
 
 /**
@@ -75,6 +76,19 @@ export function subsetAccuracy(score: EvaluationResult, keep: (id: string) => bo
 /** Loads the real images once per process and folder (notebooks score several models on them). */
 const cache = new Map<string, Promise<RealImages>>();
 
+/** One model's real-image row: its score and why the other images failed (lib/eval/failure_modes.ts). */
+export interface RealRow {
+  model: string;
+  'real images': number;
+  correct: number;
+  'real accuracy %': number;
+  /** failed images by cause: no grasp detected / no label within 20 px / labels there but > 30° off / IoU ≤ 0.25 */
+  'no grasp': number;
+  'wrong place': number;
+  'wrong angle': number;
+  'wrong size': number;
+}
+
 /**
  * Scores the models on the real Cornell images of `realCornellDir()`; undefined (after `log`ging why) when there are
  * none. One row per model: what notebooks 02–05 show next to their synthetic validation score.
@@ -82,7 +96,7 @@ const cache = new Map<string, Promise<RealImages>>();
 export async function realEvaluation(
   models: { label: string; model: tf.LayersModel }[],
   opts: { env?: NodeJS.ProcessEnv; outputSize?: number; log?: (m: string) => void } = {},
-): Promise<{ dir: string; rows: { model: string; 'real images': number; correct: number; 'real accuracy %': number }[]; scores: RealScore[] } | undefined> {
+): Promise<{ dir: string; rows: RealRow[]; scores: RealScore[] } | undefined> {
   const log = opts.log ?? ((m: string) => console.log(m));
   const choice = realCornellDir(opts.env);
   if (!choice) {
@@ -102,7 +116,19 @@ export async function realEvaluation(
   for (const m of models) scores.push(await scoreOnReal(m.model, real));
   return {
     dir: choice.dir,
-    rows: models.map((m, i) => ({ model: m.label, 'real images': scores[i].total, correct: scores[i].correct, 'real accuracy %': 100 * scores[i].accuracy })),
+    rows: models.map((m, i) => {
+      const { counts } = diagnoseFailures(real.samples, scores[i].perImage);
+      return {
+        model: m.label,
+        'real images': scores[i].total,
+        correct: scores[i].correct,
+        'real accuracy %': 100 * scores[i].accuracy,
+        'no grasp': counts['no-grasp'],
+        'wrong place': counts.position,
+        'wrong angle': counts.angle,
+        'wrong size': counts.size,
+      };
+    }),
     scores,
   };
 }

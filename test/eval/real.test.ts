@@ -40,7 +40,13 @@ test('realEvaluation scores every real image like the original ggcnn code (publi
       assert.ok(v, `${r.name} scored`);
       assert.equal(v.success, r.success, `${r.name}: same verdict as PyTorch ggcnn`);
     }
-    assert.deepEqual(res.rows[0], { model: 'published', 'real images': ref.length, correct: ref.filter((r) => r.success).length, 'real accuracy %': (100 * ref.filter((r) => r.success).length) / ref.length });
+    const { model: label, 'real images': n, correct, 'real accuracy %': pct, ...causes } = res.rows[0];
+    assert.deepEqual({ label, n, correct, pct }, { label: 'published', n: ref.length, correct: ref.filter((r) => r.success).length, pct: (100 * ref.filter((r) => r.success).length) / ref.length });
+    // every failed image has exactly one cause; "no grasp" where PyTorch ggcnn found no quality peak either
+    assert.equal(Object.values(causes).reduce((a, b) => a + b, 0), ref.length - correct);
+    const refNone = (ref as { grasp?: unknown }[]).filter((r) => r.grasp === null).length;
+    assert.ok(refNone >= 1, 'the reference has images without a grasp');
+    assert.equal(causes['no grasp'], refNone);
     const dev = subsetAccuracy(score, (id) => Number(/pcd(\d+)/.exec(id)![1]) <= 109);
     const rest = subsetAccuracy(score, (id) => Number(/pcd(\d+)/.exec(id)![1]) > 109);
     assert.equal(dev.total + rest.total, score.total);
