@@ -3,6 +3,7 @@ import * as path from 'path';
 import { openDataset } from './data/dataset';
 import { BatchLoader } from './data/loader';
 import { evaluateModel, type ImageVerdict } from './eval/metric';
+import type * as tf from '@tensorflow/tfjs';
 import { buildModel, loadTorchWeightsFile } from './models/registry';
 import type { Sample } from './types';
 
@@ -16,6 +17,23 @@ import type { Sample } from './types';
 export const PUBLISHED_WEIGHTS = { ggcnn: 'ggcnn_cornell_epoch23.npz', ggcnn2: 'ggcnn2_cornell_epoch50.npz' } as const;
 export type PublishedModel = keyof typeof PUBLISHED_WEIGHTS;
 export type RealDataset = 'cornell' | 'jacquard';
+
+/** Where `<shared>/weights/` keeps a published model's weights (the file may be missing). */
+export function publishedWeightsFile(shared: string, name: PublishedModel): string {
+  return path.join(shared, 'weights', PUBLISHED_WEIGHTS[name]);
+}
+
+/** The published network with its weights loaded from `file` (a backend must be selected). */
+export function loadPublishedModel(name: PublishedModel, file: string): tf.LayersModel {
+  const model = buildModel({ name });
+  try {
+    loadTorchWeightsFile(model, file);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
 
 export interface PublishedRow {
   model: PublishedModel;
@@ -52,11 +70,10 @@ export async function evaluatePublishedWeights(
   }
   const rows: PublishedRow[] = [];
   for (const name of opts.models ?? (['ggcnn', 'ggcnn2'] as const)) {
-    const file = path.join(shared, 'weights', PUBLISHED_WEIGHTS[name]);
+    const file = publishedWeightsFile(shared, name);
     if (!fs.existsSync(file)) continue;
-    const model = buildModel({ name });
+    const model = loadPublishedModel(name, file);
     try {
-      loadTorchWeightsFile(model, file);
       for (const [kind, s] of samples) {
         const r = await evaluateModel(model, s);
         const row: PublishedRow = { model: name, dataset: kind, images: r.total, correct: r.correct, accuracy: r.accuracy, perImage: r.perImage };

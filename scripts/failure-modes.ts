@@ -18,9 +18,9 @@ import { evaluateModel } from '../lib/eval/metric';
 import { loadRealImages, realCornellDir } from '../lib/eval/real';
 import { resolveModelFolder } from '../lib/export/model_folder';
 import { loadModelFromDir } from '../lib/export/save';
-import { buildModel, loadTorchWeightsFile } from '../lib/models/registry'; // importing it registers the custom layers
+import '../lib/models/registry'; // registers the workbook's custom layers, which saved models need to load
 import { sharedDir } from '../lib/config/paths';
-import { PUBLISHED_WEIGHTS, type PublishedModel } from '../lib/published_weights';
+import { loadPublishedModel, PUBLISHED_WEIGHTS, publishedWeightsFile, type PublishedModel } from '../lib/published_weights';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, published: { type: 'string' }, data: { type: 'string' }, 'near-px': { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
 
@@ -40,11 +40,10 @@ async function main(): Promise<void> {
     const which = values.published as PublishedModel;
     if (!(which in PUBLISHED_WEIGHTS)) throw new Error(`--published ${which}: use ${Object.keys(PUBLISHED_WEIGHTS).join(' or ')}`);
     const shared = sharedDir();
-    const file = shared && path.join(shared, 'weights', PUBLISHED_WEIGHTS[which]);
+    const file = shared && publishedWeightsFile(shared, which);
     if (!file || !fs.existsSync(file)) throw new Error(`--published ${which}: ${file ?? 'the shared folder'} not found`);
     await selectBackend({ quiet: true });
-    model = buildModel({ name: which });
-    loadTorchWeightsFile(model, file);
+    model = loadPublishedModel(which, file);
   }
   const images = await loadRealImages(dir);
   const scored = await evaluateModel(model, images.samples);

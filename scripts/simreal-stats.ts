@@ -23,7 +23,11 @@ import { writeMetrics } from '../lib/results';
 const { values } = parseArgs({ options: { presets: { type: 'string', default: 'v1,cornell' }, scenes: { type: 'string', default: '40' }, 'threshold-mm': { type: 'string' } } });
 
 async function main(): Promise<void> {
-  const statOpts = values['threshold-mm'] ? { objectThresholdMm: Number(values['threshold-mm']) } : {};
+  const given = values['threshold-mm'];
+  const thresholdMm = given === undefined ? undefined : Number(given);
+  if (thresholdMm !== undefined && !(thresholdMm > 0)) throw new Error(`--threshold-mm ${given}: need a positive number of millimetres`);
+  const statOpts = thresholdMm === undefined ? {} : { objectThresholdMm: thresholdMm };
+  const suffix = thresholdMm === undefined ? '' : `_threshold${given}mm`;
   const real = realCornellDir();
   if (!real) throw new Error('no real Cornell images: set GRASPLAB_REAL_DIR or provide ../shared/realdata/cornell');
   const ds = await openDataset({ kind: 'cornell', dir: real.dir }, { onWarning: () => {} });
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
   }
   const summary = Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, summariseDepthStats(v)]));
   const load = os.loadavg()[0];
-  writeMetrics(values['threshold-mm'] ? `simreal_stats_threshold${values['threshold-mm']}mm` : 'simreal_stats', { command: `npx tsx scripts/simreal-stats.ts --presets ${values.presets} --scenes ${n}${values['threshold-mm'] ? ` --threshold-mm ${values['threshold-mm']}` : ''}`, realImages: sets.real.length, scenesPerPreset: n, summary, msPerScene: timing, loadAverage: load });
+  writeMetrics(`simreal_stats${suffix}`, { command: `npx tsx scripts/simreal-stats.ts --presets ${values.presets} --scenes ${n}${given === undefined ? '' : ` --threshold-mm ${given}`}`, realImages: sets.real.length, scenesPerPreset: n, summary, msPerScene: timing, loadAverage: load });
   const names = Object.keys(sets);
   console.log(`| quantity | ${names.join(' | ')} |`);
   console.log(`|---|${names.map(() => '---').join('|')}|`);

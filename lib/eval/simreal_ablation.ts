@@ -46,6 +46,8 @@ export interface AblationRow {
   preset: string;
   seed: number;
   run: SimRealRun;
+  /** the default preset's run of the same key (the run itself for the default's rows) */
+  base: SimRealRun;
   late: LateWindow;
   /** last step's per-image verdicts against the default preset's run of the same key (absent for the default itself) */
   vsDefault?: PairedComparison;
@@ -61,7 +63,7 @@ export function ablationRows(runs: readonly SimRealRun[], defaultPreset = 'corne
   for (const run of runs) {
     const base = defaults.get(runKey(run));
     if (!base) continue;
-    const row: AblationRow = { preset: run.preset, seed: run.seed, run, late: lateWindow(run, window) };
+    const row: AblationRow = { preset: run.preset, seed: run.seed, run, base, late: lateWindow(run, window) };
     if (run !== base) row.vsDefault = comparePaired([pairVerdicts(base, run)], { seed: 1 });
     rows.push(row);
   }
@@ -99,24 +101,23 @@ export interface PooledAblationRow {
  * left out.
  */
 export function pooledAblation(runs: readonly SimRealRun[], defaultPreset = 'cornell', window = 5): PooledAblationRow[] {
-  const groups = new Map<string, { preset: string; pairs: { seed: number; run: SimRealRun; base: SimRealRun }[] }>();
+  const groups = new Map<string, { preset: string; key: string; rows: AblationRow[] }>();
   for (const r of ablationRows(runs, defaultPreset, window)) {
-    const key = `${r.preset}|${runKey(r.run, false)}`;
-    const base = runs.find((b) => b.preset === defaultPreset && runKey(b) === runKey(r.run))!;
-    const g = groups.get(key) ?? { preset: r.preset, pairs: [] };
-    g.pairs.push({ seed: r.seed, run: r.run, base });
-    groups.set(key, g);
+    const key = runKey(r.run, false);
+    const id = `${r.preset}|${key}`;
+    if (!groups.has(id)) groups.set(id, { preset: r.preset, key, rows: [] });
+    groups.get(id)!.rows.push(r);
   }
   // the default's rows only where some ablation shares their key (other profiles or budgets are not an ablation)
-  const ablated = new Set([...groups.entries()].filter(([, g]) => g.preset !== defaultPreset).map(([k]) => k.slice(k.indexOf('|') + 1)));
-  const rows: PooledAblationRow[] = [];
-  for (const [key, { preset, pairs }] of groups) {
-    if (preset === defaultPreset && !ablated.has(key.slice(key.indexOf('|') + 1))) continue;
-    pairs.sort((a, b) => a.seed - b.seed);
-    const late = pairs.map((p) => lateWindow(p.run, window).realMean);
-    const row: PooledAblationRow = { preset, seeds: pairs.map((p) => p.seed), lateBySeed: late, lateMean: late.reduce((s, x) => s + x, 0) / late.length };
-    if (preset !== defaultPreset) row.vsDefault = comparePaired(pairs.map((p) => pairVerdicts(p.base, p.run)), { seed: 1 });
-    rows.push(row);
+  const ablated = new Set([...groups.values()].filter((g) => g.preset !== defaultPreset).map((g) => g.key));
+  const out: PooledAblationRow[] = [];
+  for (const { preset, key, rows } of groups.values()) {
+    if (preset === defaultPreset && !ablated.has(key)) continue;
+    rows.sort((a, b) => a.seed - b.seed);
+    const late = rows.map((r) => r.late.realMean);
+    const row: PooledAblationRow = { preset, seeds: rows.map((r) => r.seed), lateBySeed: late, lateMean: late.reduce((s, x) => s + x, 0) / late.length };
+    if (preset !== defaultPreset) row.vsDefault = comparePaired(rows.map((r) => pairVerdicts(r.base, r.run)), { seed: 1 });
+    out.push(row);
   }
-  return rows;
+  return out;
 }

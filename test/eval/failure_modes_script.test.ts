@@ -19,4 +19,7 @@ test('failure-modes --published ggcnn: every failed real image gets one mode, su
   const bad = run(['--model', 'a', '--published', 'ggcnn']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /either --model/);
+  const badNear = run(['--published', 'ggcnn', '--near-px', 'abc']);
+  assert.notEqual(badNear.status, 0);
+  assert.match(badNear.stderr, /--near-px abc: need a positive number/);
 });
