@@ -30,7 +30,9 @@ export const FALLBACK_TIMINGS: Timings = {
   source: 'README performance table, 2026-11-29, wasm single-threaded, quiet machine (scaled by FLOPs where not measured)',
   kinds: {
     ggcnn: { trainStepSeconds: 1.24, batchSize: 8, evalImageSeconds: 0.08 },
+    'ggcnn-prior': { trainStepSeconds: 1.24, batchSize: 8, evalImageSeconds: 0.08 },
     pspnet: { trainStepSeconds: 4.53, batchSize: 8, evalImageSeconds: 0.15 },
+    'pspnet-prior': { trainStepSeconds: 4.53, batchSize: 8, evalImageSeconds: 0.15 },
     'pspnet-b2': { trainStepSeconds: 4.53 / 4 * 1.2, batchSize: 2, evalImageSeconds: 0.15 },
     'pspnet-aux': { trainStepSeconds: 4.53 * 1.08, batchSize: 8, evalImageSeconds: 0.15 },
     teacher: { trainStepSeconds: 8.34, batchSize: 8, evalImageSeconds: 0.21 },
@@ -85,7 +87,7 @@ function estimateRun(r: ReferenceRun, plan: ReferencePlan, profile: Profile, tim
   const trainSeconds = steps * stepSeconds;
   const bnBatches = r.spec.preciseBnBatches ?? profile.preciseBnBatches;
   const testSeconds = profile.testImages * k.evalImageSeconds;
-  const evalSeconds = r.epochs * (valImages * k.evalImageSeconds + (r.kind === 'ggcnn' ? 0 : (bnBatches * stepSeconds) / 3)) + testSeconds;
+  const evalSeconds = r.epochs * (valImages * k.evalImageSeconds + (r.spec.model.name === 'ggcnn' ? 0 : (bnBatches * stepSeconds) / 3)) + testSeconds;
   return { id: r.id, kind: r.kind, imagesSeen: r.imagesSeen, trainSeconds, evalSeconds, testSeconds, seconds: trainSeconds + evalSeconds };
 }
 

@@ -6,7 +6,7 @@ import { verdict } from '../eval/verdict';
 import { wilsonInterval } from '../eval/wilson';
 import { ConfigError } from '../errors';
 import { readJson, writeJsonAtomic } from '../train/checkpoint';
-import { parseSource, type ClaimPlan, type ReferencePlan, type VerdictSource } from './plan';
+import { parseSource, type ClaimPlan, type FollowUpPlan, type ReferencePlan, type VerdictSource } from './plan';
 import { claimsFile, EXPORTS_JSON, referenceDir, referenceRunDir } from './store';
 import { readVerdictFile, type ExportsFile } from './worker';
 
@@ -25,7 +25,8 @@ export interface ClaimSide {
 
 /** One entry of claims.json (the shape the evidence issue fixes). */
 export interface ClaimEntry {
-  id: ClaimPlan['id'];
+  /** `C1`…`C5`; a follow-up's id (e.g. `C1-prior`) in details.json */
+  id: string;
   claim: string;
   report: string;
   baseline: ClaimSide;
@@ -66,8 +67,11 @@ export function pairGroups(claimId: string, base: { ids: string[]; success: bool
   });
 }
 
-/** Everything about one claim that can be computed from the verdict files (the comparison is null while pending). */
-export function evaluateClaim(plan: ClaimPlan): { entry: ClaimEntry; comparison: PairedComparison | null } {
+/**
+ * Everything about one claim (or follow-up comparison) that can be computed from the verdict files (the comparison is
+ * null while pending).
+ */
+export function evaluateClaim(plan: ClaimPlan | FollowUpPlan): { entry: ClaimEntry; comparison: PairedComparison | null } {
   const base = sideVerdicts(plan.baseline.sources);
   const treat = sideVerdicts(plan.treatment.sources);
   const pending = [...plan.baseline.sources.filter((_, i) => !base[i]), ...plan.treatment.sources.filter((_, i) => !treat[i])];
@@ -99,7 +103,7 @@ export function evaluateClaim(plan: ClaimPlan): { entry: ClaimEntry; comparison:
 }
 
 /** C5's sizes and latencies (first seed's exports: the same architecture for every seed). */
-function compressionSides(plan: ClaimPlan, entry: ClaimEntry): Pick<ClaimEntry, 'baseline' | 'treatment'> {
+function compressionSides(plan: Pick<ClaimPlan, 'treatment'>, entry: ClaimEntry): Pick<ClaimEntry, 'baseline' | 'treatment'> {
   const base = parseSource(plan.treatment.sources[0]).run;
   const seed = /-s(\d+)$/.exec(base)?.[1];
   const file = path.join(referenceRunDir(`compress-s${seed}`), EXPORTS_JSON);
@@ -124,13 +128,6 @@ export function buildClaims(plan: ReferencePlan, commit: string, testImages: num
 export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
   const claims = plan.claims.map((cp) => {
     const { entry, comparison } = evaluateClaim(cp);
-    const wilson = (sources: VerdictSource[]) =>
-      sources.map((s) => {
-        const v = readVerdictFile(s);
-        if (!v) return { source: s, accuracy: null, wilson95: null };
-        const w = wilsonInterval(v.success.filter(Boolean).length, v.success.length);
-        return { source: s, accuracy: r2(accuracyPercent(v.success)), wilson95: [r2(100 * w.lo), r2(100 * w.hi)] };
-      });
     const beside = (cp.beside ?? []).map((b) => {
       const vs = sideVerdicts(b.sources);
       const base = sideVerdicts(cp.baseline.sources.slice(0, b.sources.length));
@@ -154,7 +151,30 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
       beside,
     };
   });
-  return { profile: plan.profile, bootstrap: CLAIM_BOOTSTRAP, claims };
+  const followUps = plan.followUps.map((fp) => {
+    const { entry, comparison } = evaluateClaim(fp);
+    return {
+      ...entry,
+      of: fp.of,
+      why: fp.why,
+      direction: fp.direction,
+      baseline_sources: wilson(fp.baseline.sources),
+      treatment_sources: wilson(fp.treatment.sources),
+      discordant: comparison?.discordant ?? null,
+      seed_spread: comparison ? spread(comparison) : null,
+    };
+  });
+  return { profile: plan.profile, bootstrap: CLAIM_BOOTSTRAP, claims, follow_ups: followUps };
+}
+
+/** Each source's test accuracy with its Wilson 95 % interval (nulls while its run is not finished). */
+function wilson(sources: VerdictSource[]) {
+  return sources.map((s) => {
+    const v = readVerdictFile(s);
+    if (!v) return { source: s, accuracy: null, wilson95: null };
+    const w = wilsonInterval(v.success.filter(Boolean).length, v.success.length);
+    return { source: s, accuracy: r2(accuracyPercent(v.success)), wilson95: [r2(100 * w.lo), r2(100 * w.hi)] };
+  });
 }
 
 function spread(c: PairedComparison) {

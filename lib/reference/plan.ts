@@ -17,7 +17,9 @@ export type RunKind =
   | 'student'
   | 'student-kd-pixel'
   | 'student-kd-pixel-pair'
-  | 'compress';
+  | 'compress'
+  | 'ggcnn-prior'
+  | 'pspnet-prior';
 
 /** One job of the plan: a training run, or (kind 'compress') the quantised exports of a finished run. */
 export interface ReferenceRun {
@@ -53,11 +55,24 @@ export interface ClaimPlan {
   beside?: { label: string; sources: VerdictSource[] }[];
 }
 
+/**
+ * A comparison registered after the claims were decided (PREREGISTRATION.md says when and why): it does not change
+ * its claim's verdict and is not in claims.json; details.json and the claim's notebook section show it beside.
+ */
+export interface FollowUpPlan extends Omit<ClaimPlan, 'id' | 'expected' | 'beside'> {
+  id: string;
+  /** the claim it follows up */
+  of: ClaimPlan['id'];
+  /** why it exists, one sentence */
+  why: string;
+}
+
 export interface ReferencePlan {
   profile: string;
   seeds: number[];
   runs: ReferenceRun[];
   claims: ClaimPlan[];
+  followUps: FollowUpPlan[];
 }
 
 /** Weight formats C5 compares with float32 (uint8 is the treatment; float16 shown beside). */
@@ -95,6 +110,12 @@ export function referencePlan(p: Profile): ReferencePlan {
     add(`student-kd-pixel-s${s}`, 'student-kd-pixel', s, { name: `student-kd-pixel-s${s}`, model: student, seed: s, kd: { pixel: 1, pair: 0 } }, ['teacher-s1']);
     add(`student-kd-pixel-pair-s${s}`, 'student-kd-pixel-pair', s, { name: `student-kd-pixel-pair-s${s}`, model: student, seed: s, kd: { pixel: 1, pair: 1 } }, ['teacher-s1']);
     add(`compress-s${s}`, 'compress', s, { name: `compress-s${s}`, model: psp, seed: s }, [`pspnet-s${s}`]);
+  }
+  // follow-up of C1 (registered 2026-12-03): both networks with their output biases at the targets' background, so
+  // GG-CNN leaves the plateau its zero biases keep it on; PSPNet first in each seed (the longer run)
+  for (const s of seeds) {
+    add(`pspnet-prior-s${s}`, 'pspnet-prior', s, { name: `pspnet-prior-s${s}`, model: { ...psp, headBias: 'prior' }, seed: s });
+    add(`ggcnn-prior-s${s}`, 'ggcnn-prior', s, { name: `ggcnn-prior-s${s}`, model: { name: 'ggcnn', headBias: 'prior' }, seed: s });
   }
   const per = (prefix: string, suffix = '') => seeds.map((s) => `${prefix}-s${s}${suffix}`);
   const stuName = `PSPNet-R${stu.depth}×${stu.widthMultiplier}`;
@@ -151,7 +172,19 @@ export function referencePlan(p: Profile): ReferencePlan {
       beside: [{ label: `${pspName} float16`, sources: per('pspnet', '@float16') }],
     },
   ];
-  return { profile: p.name, seeds, runs, claims };
+  const followUps: FollowUpPlan[] = [
+    {
+      id: 'C1-prior',
+      of: 'C1',
+      why: "C1's GG-CNN never left the constant-map plateau of its zero output biases; with both networks' biases at the targets' background the comparison measures the architectures",
+      claim: "replacing GG-CNN's network by PSPNet-ResNet improves accuracy, both networks' output biases started at the targets' background",
+      report: 'PSPNet 88 % vs GG-CNN 83 % (Cornell)',
+      direction: 1,
+      baseline: { label: 'GG-CNN, prior bias', sources: per('ggcnn-prior') },
+      treatment: { label: `${pspName}, prior bias`, sources: per('pspnet-prior') },
+    },
+  ];
+  return { profile: p.name, seeds, runs, claims, followUps };
 }
 
 /** The run id and export format of a verdict source (`pspnet-s1@uint8` → pspnet-s1, uint8). */
