@@ -36,7 +36,7 @@ import { runPlan } from '../lib/reference/runner';
 import { shipModels } from '../lib/reference/ship';
 import { formatProgress, planProgress } from '../lib/reference/status';
 import { isDone, logFile, referenceDir } from '../lib/reference/store';
-import { claimsTable } from '../lib/reference/table';
+import { claimsTable, followUpTable } from '../lib/reference/table';
 import { runJob, snapshotResumePoint } from '../lib/reference/worker';
 import { consoleProgress } from '../lib/train/progress';
 
@@ -217,7 +217,8 @@ async function main(argv: string[]): Promise<number> {
         console.error(`no ${path.join(referenceDir(), 'claims.json')} yet: run \`npx tsx scripts/reference.ts run\` first`);
         return 1;
       }
-      const table = claimsTable(claims, path.join(referenceDir(), 'details.json'));
+      const details = path.join(referenceDir(), 'details.json');
+      const table = [claimsTable(claims, details), followUpTable(details)].filter(Boolean).join('\n\n');
       if (values['write-readme']) {
         const readme = path.join(PROJECT_ROOT, 'README.md');
         const text = fs.readFileSync(readme, 'utf8');
