@@ -6,7 +6,7 @@ import { intervalChart, lineChart, type IntervalPoint, type Series } from '../no
 import { showTable } from '../notebook/table';
 import type { ClaimEntry, ClaimsFile } from './claims';
 import { parseSource } from './plan';
-import { claimsTable } from './table';
+import { claimsTable, followUpTable, type DetailsFollowUp } from './table';
 
 /**
  * The evidence as notebooks show it: the committed results/reference/ (claims.json, details.json, every run's
@@ -34,7 +34,7 @@ interface DetailsClaim {
 export interface Evidence {
   dir: string;
   claims: ClaimsFile;
-  details?: { claims: DetailsClaim[] };
+  details?: { claims: DetailsClaim[]; follow_ups?: (DetailsFollowUp & { baseline_sources: DetailsSource[]; treatment_sources: DetailsSource[] })[] };
 }
 
 export function loadEvidence(dir = committedEvidenceDir()): Evidence | undefined {
@@ -65,8 +65,8 @@ const NOT_YET =
 
 /**
  * A notebook section for one claim (`C1`…`C5`): the claim's row (Δ with its 95 % interval, McNemar p, verdict, seed
- * spread), the validation curves of every run behind it, and each model's test accuracy with its Wilson 95 %
- * interval per seed. Prints a clear message when the evidence is not there (yet). Returns the claim, if any.
+ * spread), its follow-up comparisons' rows, the validation curves of every run behind them, and each model's test
+ * accuracy with its Wilson 95 % interval per seed. Prints a clear message when the evidence is not there (yet). Returns the claim, if any.
  */
 export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } = {}): ClaimEntry | undefined {
   const ev = loadEvidence(opts.dir ?? committedEvidenceDir());
@@ -94,9 +94,16 @@ export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } =
       'p McNemar': b.vs_baseline ? b.vs_baseline.p_mcnemar : '',
     })), { caption: `${id}: other variants (not part of the verdict)`, digits: 2 });
   }
-  const sides: { label: string; sources: DetailsSource[] }[] = det
-    ? [{ label: claim.baseline.label, sources: det.baseline }, { label: claim.treatment.label, sources: det.treatment }, ...det.beside]
-    : [];
+  // follow-up comparisons of this claim (registered after it was decided): their own row, curves and intervals
+  const followUps = (ev.details?.follow_ups ?? []).filter((f) => f.of === id);
+  if (followUps.length) {
+    const fmd = followUpTable(path.join(ev.dir, 'details.json'), id);
+    if (!showMarkdown(fmd)) console.log(fmd);
+  }
+  const sides: { label: string; sources: DetailsSource[] }[] = [
+    ...(det ? [{ label: claim.baseline.label, sources: det.baseline }, { label: claim.treatment.label, sources: det.treatment }, ...det.beside] : []),
+    ...followUps.flatMap((f) => [{ label: f.baseline.label, sources: f.baseline_sources }, { label: f.treatment.label, sources: f.treatment_sources }]),
+  ];
   // learning curves of the trained runs behind the claim (exports share their run's curve)
   const curves: Series[] = [];
   const seen = new Set<string>();

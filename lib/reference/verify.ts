@@ -1,5 +1,5 @@
 import { verdict as decide } from '../eval/verdict';
-import type { ClaimsFile } from './claims';
+import type { ClaimEntry, ClaimsFile } from './claims';
 import { evaluateClaim } from './claims';
 import type { ReferencePlan } from './plan';
 
@@ -29,6 +29,31 @@ export function verifyClaims(file: ClaimsFile, plan: ReferencePlan): string[] {
         if (JSON.stringify(entry[side][key]) !== JSON.stringify(stored[side][key])) {
           problems.push(`${cp.id}.${side}.${key}: file ${JSON.stringify(stored[side][key])}, recomputed ${JSON.stringify(entry[side][key])}`);
         }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Recomputes the follow-up comparisons of a details.json (`follow_ups`) from the verdict files and lists each number
+ * that differs, or a follow-up of the plan the file lacks (empty: the file is what its verdicts say).
+ */
+export function verifyFollowUps(details: { follow_ups?: Partial<ClaimEntry>[] }, plan: ReferencePlan): string[] {
+  const problems: string[] = [];
+  for (const fp of plan.followUps) {
+    const stored = (details.follow_ups ?? []).find((f) => f.id === fp.id);
+    if (!stored) {
+      problems.push(`details.json has no follow-up ${fp.id}`);
+      continue;
+    }
+    const { entry } = evaluateClaim(fp);
+    for (const key of ['delta_points', 'ci95', 'p_mcnemar', 'verdict', 'seeds'] as const) {
+      if (JSON.stringify(entry[key]) !== JSON.stringify(stored[key])) problems.push(`${fp.id}.${key}: file ${JSON.stringify(stored[key])}, recomputed ${JSON.stringify(entry[key])}`);
+    }
+    for (const side of ['baseline', 'treatment'] as const) {
+      if (JSON.stringify(entry[side].accuracy_by_seed) !== JSON.stringify(stored[side]?.accuracy_by_seed)) {
+        problems.push(`${fp.id}.${side}.accuracy_by_seed: file ${JSON.stringify(stored[side]?.accuracy_by_seed)}, recomputed ${JSON.stringify(entry[side].accuracy_by_seed)}`);
       }
     }
   }

@@ -6,7 +6,7 @@ import { main as cli } from '../../lib/cli';
 import { PROFILES, type ProfileName } from '../../lib/config/profiles';
 import { readClaims } from '../../lib/reference/claims';
 import { referencePlan } from '../../lib/reference/plan';
-import { verifyClaims } from '../../lib/reference/verify';
+import { verifyClaims, verifyFollowUps } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { withEnv } from './env';
 
@@ -16,7 +16,7 @@ import { withEnv } from './env';
  */
 
 /**
- * claims.json under `resultsDir` recomputes from its verdict files; the evidence requirements hold (`seeds` from the
+ * claims.json and details.json's follow-ups under `resultsDir` recompute from their verdict files; the evidence requirements hold (`seeds` from the
  * profile: ≥ 3 for the reference profile; intervals at most ±5 points wide where `strict`).
  */
 export async function checkClaimsFile(resultsDir: string, opts: { seeds?: string; strict: boolean }): Promise<void> {
@@ -26,6 +26,9 @@ export async function checkClaimsFile(resultsDir: string, opts: { seeds?: string
     const seeds = opts.seeds ? opts.seeds.split(',').map(Number) : profile.seeds;
     const plan = referencePlan({ ...profile, seeds });
     assert.deepEqual(verifyClaims(claims, plan), []);
+    // the follow-up comparisons beside the claims (details.json) recompute from the same verdict files
+    const details = JSON.parse(fs.readFileSync(path.join(resultsDir, 'reference', 'details.json'), 'utf8'));
+    assert.deepEqual(verifyFollowUps(details, plan), []);
     if (!opts.strict) return;
     assert.ok(claims.test_images >= 500, 'at least 500 test images');
     for (const c of claims.claims) {

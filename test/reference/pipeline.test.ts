@@ -13,8 +13,8 @@ import { referencePlan } from '../../lib/reference/plan';
 import { runPlan } from '../../lib/reference/runner';
 import { shipModels } from '../../lib/reference/ship';
 import { planStatus, referenceRunDir, verdictFile } from '../../lib/reference/store';
-import { claimsTable } from '../../lib/reference/table';
-import { verifyClaims } from '../../lib/reference/verify';
+import { claimsTable, followUpTable } from '../../lib/reference/table';
+import { verifyClaims, verifyFollowUps } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { verdict } from '../../lib/eval/verdict';
 import { checkClaimsFile, checkShippedModel } from '../helpers/reference_checks';
@@ -120,6 +120,23 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   tampered.claims[0].ci95 = [tampered.claims[0].ci95[0] - 1, tampered.claims[0].ci95[1]];
   assert.ok(verifyClaims(tampered, plan).some((p) => p.startsWith('C1.ci95')));
   assert.match(claimsTable(claims), /\| C3 \|/);
+  // the follow-up of C1: both networks started from the prior output biases, compared like a claim, in details.json
+  const detailsFile = path.join(tmp, 'results', 'reference', 'details.json');
+  const details = JSON.parse(fs.readFileSync(detailsFile, 'utf8'));
+  const fu = details.follow_ups.find((f: { id: string }) => f.id === 'C1-prior');
+  assert.equal(fu.of, 'C1');
+  assert.equal(fu.verdict, verdict(fu.ci95, { direction: 1 }));
+  assert.deepEqual(fu.baseline.accuracy_by_seed, fu.baseline_sources.map((s: { accuracy: number }) => s.accuracy));
+  for (const id of ['ggcnn-prior-s1', 'pspnet-prior-s2']) {
+    const cfg = JSON.parse(fs.readFileSync(path.join(referenceRunDir(id), 'run.json'), 'utf8')).config;
+    assert.equal(cfg.model.headBias, 'prior', `${id} trains from the prior biases`);
+  }
+  assert.deepEqual(verifyFollowUps(details, plan), []);
+  const tamperedDetails = JSON.parse(JSON.stringify(details));
+  tamperedDetails.follow_ups[0].treatment.accuracy_by_seed[0] += 1;
+  assert.ok(verifyFollowUps(tamperedDetails, plan).some((p) => p.startsWith('C1-prior.treatment.accuracy_by_seed')));
+  assert.match(followUpTable(detailsFile, 'C1'), /\| C1-prior \(follows C1\) \|/);
+  assert.equal(followUpTable(detailsFile, 'C3'), '', 'no follow-up of C3');
 
   // ---- models/ with cards, readable as TF.js layers models
   const shipped = await shipModels(plan, profile);
@@ -169,5 +186,5 @@ test('the runner script trains jobs in worker processes, resumable, and reports 
   assert.ok(readVerdictFile('student-s2'));
   const status = spawnSync(process.execPath, ['--import', 'tsx', script, 'status'], { env: process.env, encoding: 'utf8', cwd: PROJECT_ROOT });
   assert.equal(status.status, 0, status.stderr);
-  assert.match(status.stdout, /done 17 · running 0 · remaining 0/);
+  assert.match(status.stdout, /done 21 · running 0 · remaining 0/, 'the 17 jobs of the claims and the 4 of the C1 follow-up');
 });
