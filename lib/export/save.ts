@@ -3,6 +3,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../errors';
 import { removeInside } from '../config/safe_remove';
+// loading a model needs its custom layer classes registered
+import '../models/custom_layers';
 import { BYTES_PER_VALUE, encodeValues, type QuantizationSpec, type WeightFormat } from './quantize';
 
 /** tfjs-converter's default shard size: 4 MB per `groupN-shardKofM.bin` (browsers cache files of that size well). */
@@ -177,9 +179,8 @@ export function dirLoadHandler(dir: string): tf.io.IOHandler {
 }
 
 /**
- * Loads an exported (or saved) layers model from `dir` (`model.json` + shards).
- * Custom layers must be registered first: importing `lib/models/registry` does that for grasplab's models.
- * Caller disposes the model.
+ * Loads an exported (or saved) layers model from `dir` (`model.json` + shards); grasplab's custom layers are
+ * registered by this module's import of `lib/models/custom_layers`. Caller disposes the model.
  */
 export async function loadModelFromDir(dir: string): Promise<tf.LayersModel> {
   const handler = dirLoadHandler(dir);

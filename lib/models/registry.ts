@@ -17,9 +17,8 @@ export { featureModel, inferenceModel, FEATURE_LAYER } from './views';
 export { pspnetParamCount, PSPNET_INPUT_SIZE } from './pspnet';
 export { loadTorchWeightsFile } from './import_torch';
 export { inferSemsegConfig, loadSemsegStateDict } from './import_semseg';
-import './adaptive_avg_pool';
-import './dilated_conv';
-import './resize_bilinear';
+// every custom layer class registered, so models built here also load back from their files
+import './custom_layers';
 
 export type ModelName = 'ggcnn' | 'ggcnn2' | 'pspnet';
 export const MODEL_NAMES: readonly ModelName[] = ['ggcnn', 'ggcnn2', 'pspnet'];

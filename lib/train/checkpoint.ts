@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { removeInside } from '../config/safe_remove';
+// loading a model needs its custom layer classes registered
+import '../models/custom_layers';
 import { ConfigError, DataFormatError } from '../errors';
 
 /**
@@ -9,8 +11,8 @@ import { ConfigError, DataFormatError } from '../errors';
  * - `model.json` in the standard TF.js layers format (`modelTopology`, `weightsManifest: [{paths:['weights.bin'], weights}]`)
  *   + `weights.bin` — `tf.loadLayersModel` in a browser reads the same pair;
  * - `optimizer.json` + `optimizer.bin`: `optimizer.getWeights()` (Adam: iterations, first and second moments).
- * Custom layers round-trip through tfjs's serialization registry: the module defining them must have been imported
- * (it calls `tf.serialization.registerClass`) before `loadModel`.
+ * Custom layers round-trip through tfjs's serialization registry; `lib/models/custom_layers` (imported here)
+ * registers grasplab's.
  */
 
 export const MODEL_JSON = 'model.json';
