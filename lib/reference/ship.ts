@@ -21,7 +21,10 @@ export interface ShippedModel {
   chooseBy: 'first' | 'val';
 }
 
-/** The four reference models: C1's baseline and treatment (first seed), the KD teacher, the best KD student. */
+/**
+ * The reference models: C1's baseline and treatment (first seed), the KD teacher, the best KD student, and the GG-CNN
+ * of the C1-prior follow-up (first seed).
+ */
 export function shippedModels(plan: ReferencePlan): ShippedModel[] {
   const s0 = plan.seeds[0];
   return [
@@ -33,6 +36,12 @@ export function shippedModels(plan: ReferencePlan): ShippedModel[] {
       description: 'the pixel-wise KD student of claim C4 with the best validation accuracy over its seeds (chosen on validation, not test)',
       candidates: plan.seeds.map((s) => `student-kd-pixel-s${s}`),
       chooseBy: 'val',
+    },
+    {
+      name: 'ggcnn-prior-reference',
+      description: `GG-CNN with its output biases started at the targets' background: follow-up C1-prior's baseline (seed ${s0}), the GG-CNN that leaves the plateau`,
+      candidates: [`ggcnn-prior-s${s0}`],
+      chooseBy: 'first',
     },
   ];
 }

@@ -140,7 +140,7 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
 
   // ---- models/ with cards, readable as TF.js layers models
   const shipped = await shipModels(plan, profile);
-  assert.deepEqual(shipped.map((s) => s.state), ['shipped', 'shipped', 'shipped', 'shipped']);
+  assert.deepEqual(shipped.map((s) => [s.name, s.state]), [['ggcnn-reference', 'shipped'], ['pspnet-reference', 'shipped'], ['teacher-reference', 'shipped'], ['kd-student-reference', 'shipped'], ['ggcnn-prior-reference', 'shipped']]);
   const kdRuns = plan.seeds.map((s) => JSON.parse(fs.readFileSync(path.join(referenceRunDir(`student-kd-pixel-s${s}`), 'run.json'), 'utf8')).best.accuracy);
   assert.equal(shipped[3].run, `student-kd-pixel-s${plan.seeds[kdRuns.indexOf(Math.max(...kdRuns))]}`, 'the KD student is chosen on validation');
   for (const s of shipped) {
