@@ -4,7 +4,7 @@ Run with Debian's Python, which has python3-scipy and python3-statsmodels:
 
     /usr/bin/python3 scripts/stats_reference.py
 
-and paste the printed constants into test/eval/evidence_stats.test.ts (they are there with this command beside them).
+(or any Python with `pip install scipy statsmodels`) and paste the printed constants into test/eval/evidence_stats.test.ts (they are there with this command beside them).
 The paired verdicts of the bootstrap cases come from the same integer formula as in the test (`verdicts()` below).
 """
 import json
@@ -46,6 +46,17 @@ def t_cases():
     return out
 
 
+def slope_cases():
+    """Least-squares slope and its t-interval (linregress's stderr, t with n - 2 degrees of freedom)."""
+    out = []
+    for x, y in [([1, 2, 3, 4, 5], [2.0, 4.1, 5.9, 8.2, 9.9]), ([4.0, 4.8, 5.6, 6.4, 7.2, 8.0], [55.5, 61.0, 57.0, 64.5, 60.5, 66.0]),
+                 ([0, 1, 2], [3.0, 1.0, 2.5]), ([10, 20, 30, 40], [7.0, 7.5, 6.5, 7.0])]:
+        r = stats.linregress(x, y)
+        half = stats.t.ppf(0.975, len(x) - 2) * r.stderr
+        out.append({"x": x, "y": y, "slope": float(r.slope), "intercept": float(r.intercept), "lo": float(r.slope - half), "hi": float(r.slope + half)})
+    return out
+
+
 def bootstrap_single():
     base = verdicts(500, 1, 55)
     treat = verdicts(500, 2, 62)
@@ -82,6 +93,7 @@ print(json.dumps({
     "wilson": wilson_cases(),
     "mcnemar": mcnemar_cases(),
     "t_interval": t_cases(),
+    "slope": slope_cases(),
     "bootstrap_single": bootstrap_single(),
     "bootstrap_stratified": bootstrap_stratified(),
 }, indent=1))

@@ -7,6 +7,7 @@ import { wilsonInterval } from '../eval/wilson';
 import { ConfigError } from '../errors';
 import { readJson, writeJsonAtomic } from '../train/checkpoint';
 import { parseSource, type ClaimPlan, type FollowUpPlan, type ReferencePlan, type VerdictSource } from './plan';
+import { runLateSlope } from './curves';
 import { claimsFile, EXPORTS_JSON, referenceDir, referenceRunDir } from './store';
 import { readVerdictFile, type ExportsFile } from './worker';
 
@@ -167,13 +168,16 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
   return { profile: plan.profile, bootstrap: CLAIM_BOOTSTRAP, claims, follow_ups: followUps };
 }
 
-/** Each source's test accuracy with its Wilson 95 % interval (nulls while its run is not finished). */
+/**
+ * Each source's test accuracy with its Wilson 95 % interval (nulls while its run is not finished), and the late slope
+ * of its run's validation curve (is it still learning at the end of its budget?).
+ */
 function wilson(sources: VerdictSource[]) {
   return sources.map((s) => {
     const v = readVerdictFile(s);
-    if (!v) return { source: s, accuracy: null, wilson95: null };
+    if (!v) return { source: s, accuracy: null, wilson95: null, late_slope: null };
     const w = wilsonInterval(v.success.filter(Boolean).length, v.success.length);
-    return { source: s, accuracy: r2(accuracyPercent(v.success)), wilson95: [r2(100 * w.lo), r2(100 * w.hi)] };
+    return { source: s, accuracy: r2(accuracyPercent(v.success)), wilson95: [r2(100 * w.lo), r2(100 * w.hi)], late_slope: runLateSlope(referenceDir(), parseSource(s).run) };
   });
 }
 

@@ -5,6 +5,9 @@ import { showMarkdown } from '../notebook/display';
 import { intervalChart, lineChart, type IntervalPoint, type Series } from '../notebook/figures';
 import { showTable } from '../notebook/table';
 import type { ClaimEntry, ClaimsFile } from './claims';
+
+export { validationCurve } from './curves';
+import { runLateSlope, validationCurve } from './curves';
 import { parseSource } from './plan';
 import { claimsTable, followUpTable, type DetailsFollowUp } from './table';
 
@@ -46,16 +49,6 @@ export function loadEvidence(dir = committedEvidenceDir()): Evidence | undefined
     claims: JSON.parse(fs.readFileSync(file, 'utf8')) as ClaimsFile,
     details: fs.existsSync(details) ? (JSON.parse(fs.readFileSync(details, 'utf8')) as Evidence['details']) : undefined,
   };
-}
-
-/** A run's validation accuracy (%) against training images seen, from its run.json (undefined when absent). */
-export function validationCurve(dir: string, run: string): { images: number[]; accuracy: number[] } | undefined {
-  const file = path.join(dir, 'runs', run, 'run.json');
-  if (!fs.existsSync(file)) return undefined;
-  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { config?: { batchSize?: number }; history: { step: number; val?: { accuracy: number } }[] };
-  const batch = info.config?.batchSize ?? 1;
-  const h = info.history.filter((e) => e.val);
-  return { images: h.map((e) => e.step * batch), accuracy: h.map((e) => 100 * e.val!.accuracy) };
 }
 
 const NOT_YET =
@@ -106,6 +99,7 @@ export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } =
   ];
   // learning curves of the trained runs behind the claim (exports share their run's curve)
   const curves: Series[] = [];
+  const slopes: Record<string, string | number>[] = [];
   const seen = new Set<string>();
   for (const side of sides) {
     for (const s of side.sources) {
@@ -114,9 +108,12 @@ export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } =
       seen.add(run);
       const c = validationCurve(ev.dir, run);
       if (c) curves.push({ name: `${side.label} · ${run}`, x: c.images, y: c.accuracy });
+      const slope = runLateSlope(ev.dir, run);
+      if (slope) slopes.push({ run, 'points / 1,000 images': slope.per_1000_images, '95% CI': slope.ci95 ? `[${slope.ci95.join(', ')}]` : '', trend: slope.trend });
     }
   }
   if (curves.length) lineChart(curves, { title: `${id}: validation accuracy of the reference runs`, xTitle: 'training images seen', yTitle: 'validation accuracy %' });
+  if (slopes.length) showTable(slopes, { caption: `${id}: still learning at the end? Slope of validation accuracy over the second half of each curve (rising: the interval is above 0)`, digits: 2 });
   const points: IntervalPoint[] = sides.flatMap((side) =>
     side.sources
       .filter((s) => s.accuracy !== null && s.wilson95)

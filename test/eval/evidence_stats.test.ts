@@ -5,6 +5,7 @@ import { mcnemarExact } from '../../lib/eval/mcnemar';
 import { pairedBootstrap, quantileSorted } from '../../lib/eval/paired_bootstrap';
 import { comparePaired } from '../../lib/eval/paired_comparison';
 import { seedSummary } from '../../lib/eval/seed_stats';
+import { lateSlope, linearSlope } from '../../lib/eval/curve_slope';
 import { verdict } from '../../lib/eval/verdict';
 import { wilsonInterval } from '../../lib/eval/wilson';
 import { ConfigError, ShapeError } from '../../lib/errors';
@@ -163,4 +164,44 @@ test('verdict: supported / contradicted / no effect ≥ X / undecided', () => {
   assert.equal(verdict([-2, 6], { direction: 1 }), 'undecided');
   assert.equal(verdict([-2, 2.5], { direction: 1, marginPoints: 2 }), 'undecided');
   assert.throws(() => verdict([3, 1], { direction: 1 }), ConfigError);
+});
+
+// Least-squares slopes with their t-intervals: scipy.stats.linregress (slope, intercept, stderr) and
+// stats.t.ppf(0.975, n − 2), SciPy 1.17.1 in a pip venv, by the `slope_cases()` of scripts/stats_reference.py.
+const SLOPE_REF = [
+  {"x": [1, 2, 3, 4, 5], "y": [2.0, 4.1, 5.9, 8.2, 9.9], "slope": 1.99, "intercept": 0.05000000000000071, "lo": 1.8396034552078016, "hi": 2.1403965447921984},
+  {"x": [4.0, 4.8, 5.6, 6.4, 7.2, 8.0], "y": [55.5, 61.0, 57.0, 64.5, 60.5, 66.0], "slope": 2.0892857142857144, "intercept": 48.214285714285715, "lo": -0.34667173044843436, "hi": 4.525243159019864},
+  {"x": [0, 1, 2], "y": [3.0, 1.0, 2.5], "slope": -0.25, "intercept": 2.4166666666666665, "lo": -13.087878768415676, "hi": 12.587878768415676},
+  {"x": [10, 20, 30, 40], "y": [7.0, 7.5, 6.5, 7.0], "slope": -0.01, "intercept": 7.25, "lo": -0.10127304766889962, "hi": 0.08127304766889963},
+];
+
+test('learning-curve slopes: least squares and the t-interval of the slope match scipy.stats.linregress', () => {
+  for (const r of SLOPE_REF) {
+    const f = linearSlope(r.x, r.y);
+    close(f.slope, r.slope, 1e-9, `slope of ${r.y}`);
+    close(f.intercept, r.intercept, 1e-9, `intercept of ${r.y}`);
+    close(f.ci![0], r.lo, 1e-6, `lo of ${r.y}`);
+    close(f.ci![1], r.hi, 1e-6, `hi of ${r.y}`);
+  }
+  // an exact line has a zero-width interval; two points have none
+  assert.deepEqual(linearSlope([1, 2, 3], [5, 7, 9]).ci, [2, 2]);
+  assert.equal(linearSlope([1, 2], [0, 1]).ci, null);
+  assert.throws(() => linearSlope([1, 1, 1], [1, 2, 3]), ConfigError);
+  assert.throws(() => linearSlope([1, 2, 3], [1, 2]), ConfigError);
+  assert.throws(() => linearSlope([1, 2, NaN], [1, 2, 3]), ConfigError);
+});
+
+test('the late slope of a learning curve fits its second half, per 1,000 images, and names the trend', () => {
+  const images = [320, 640, 960, 1280, 1600, 1920, 2240, 2560, 2880, 3200];
+  // steep start, then flat with noise: the second half (5 points) is flat
+  const plateau = [0, 20, 40, 55, 60, 61, 59, 62, 60, 61];
+  const flat = lateSlope(images, plateau)!;
+  assert.equal(flat.points, 5);
+  close(flat.perThousandImages, linearSlope(images.slice(5).map((v) => v / 1000), plateau.slice(5)).slope, 1e-12, 'second half');
+  assert.equal(flat.trend, 'flat');
+  const rising = lateSlope(images, [0, 5, 10, 15, 20, 26, 30, 36, 40, 46])!;
+  assert.equal(rising.trend, 'rising');
+  close(rising.perThousandImages, 15.625, 1e-9, '5 points per 320 images');
+  assert.equal(lateSlope(images, [70, 70, 70, 70, 70, 60, 55, 50, 45, 40])!.trend, 'falling');
+  assert.equal(lateSlope(images.slice(0, 3), [1, 2, 3]), undefined, 'too short to say');
 });

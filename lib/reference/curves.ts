@@ -1,0 +1,25 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { lateSlope, type LateSlope } from '../eval/curve_slope';
+
+/**
+ * A reference run's validation accuracy (%) against training images seen, from `<dir>/runs/<run>/run.json`
+ * (undefined when the run has no run.json yet). `dir` is a results/reference folder.
+ */
+export function validationCurve(dir: string, run: string): { images: number[]; accuracy: number[] } | undefined {
+  const file = path.join(dir, 'runs', run, 'run.json');
+  if (!fs.existsSync(file)) return undefined;
+  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as { config?: { batchSize?: number }; history: { step: number; val?: { accuracy: number } }[] };
+  const batch = info.config?.batchSize ?? 1;
+  const h = info.history.filter((e) => e.val);
+  return { images: h.map((e) => e.step * batch), accuracy: h.map((e) => 100 * e.val!.accuracy) };
+}
+
+/** Whether a run's validation curve was still rising at its end (lib/eval/curve_slope), rounded for the files. */
+export function runLateSlope(dir: string, run: string): { per_1000_images: number; ci95: [number, number] | null; points: number; trend: LateSlope['trend'] } | null {
+  const c = validationCurve(dir, run);
+  const s = c && lateSlope(c.images, c.accuracy);
+  if (!s) return null;
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return { per_1000_images: r2(s.perThousandImages), ci95: s.ci95 ? [r2(s.ci95[0]), r2(s.ci95[1])] : null, points: s.points, trend: s.trend };
+}
