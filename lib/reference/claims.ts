@@ -136,7 +136,7 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
       const c = ready ? comparePaired(pairGroups(cp.id, base as never, vs as never), CLAIM_BOOTSTRAP) : null;
       return {
         label: b.label,
-        sources: wilson(b.sources),
+        sources: sourceSummaries(b.sources),
         vs_baseline: c ? { delta_points: r2(c.deltaPoints), ci95: [r2(c.ci95[0]), r2(c.ci95[1])], p_mcnemar: p3(c.pMcnemar), seed_spread: spread(c) } : null,
       };
     });
@@ -145,8 +145,8 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
       direction: cp.direction,
       expected: cp.expected,
       verdict: entry.verdict,
-      baseline: wilson(cp.baseline.sources),
-      treatment: wilson(cp.treatment.sources),
+      baseline: sourceSummaries(cp.baseline.sources),
+      treatment: sourceSummaries(cp.treatment.sources),
       discordant: comparison?.discordant ?? null,
       seed_spread: comparison ? spread(comparison) : null,
       beside,
@@ -159,8 +159,8 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
       of: fp.of,
       why: fp.why,
       direction: fp.direction,
-      baseline_sources: wilson(fp.baseline.sources),
-      treatment_sources: wilson(fp.treatment.sources),
+      baseline_sources: sourceSummaries(fp.baseline.sources),
+      treatment_sources: sourceSummaries(fp.treatment.sources),
       discordant: comparison?.discordant ?? null,
       seed_spread: comparison ? spread(comparison) : null,
     };
@@ -172,7 +172,7 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
  * Each source's test accuracy with its Wilson 95 % interval (nulls while its run is not finished), and the late slope
  * of its run's validation curve (is it still learning at the end of its budget?).
  */
-function wilson(sources: VerdictSource[]) {
+function sourceSummaries(sources: VerdictSource[]) {
   return sources.map((s) => {
     const v = readVerdictFile(s);
     if (!v) return { source: s, accuracy: null, wilson95: null, late_slope: null };

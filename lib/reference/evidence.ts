@@ -5,11 +5,11 @@ import { showMarkdown } from '../notebook/display';
 import { intervalChart, lineChart, type IntervalPoint, type Series } from '../notebook/figures';
 import { showTable } from '../notebook/table';
 import type { ClaimEntry, ClaimsFile } from './claims';
-
-export { validationCurve } from './curves';
 import { runLateSlope, validationCurve } from './curves';
 import { parseSource } from './plan';
 import { claimsTable, followUpTable, type DetailsFollowUp } from './table';
+
+export { validationCurve } from './curves';
 
 /**
  * The evidence as notebooks show it: the committed results/reference/ (claims.json, details.json, every run's
@@ -58,8 +58,9 @@ const NOT_YET =
 
 /**
  * A notebook section for one claim (`C1`…`C5`): the claim's row (Δ with its 95 % interval, McNemar p, verdict, seed
- * spread), its follow-up comparisons' rows, the validation curves of every run behind them, and each model's test
- * accuracy with its Wilson 95 % interval per seed. Prints a clear message when the evidence is not there (yet). Returns the claim, if any.
+ * spread), its follow-up comparisons' rows, the validation curves of every run behind them with their late slopes, and
+ * each model's test accuracy with its Wilson 95 % interval per seed. Prints a clear message when the evidence is not
+ * there (yet). Returns the claim, if any.
  */
 export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } = {}): ClaimEntry | undefined {
   const ev = loadEvidence(opts.dir ?? committedEvidenceDir());
