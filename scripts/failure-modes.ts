@@ -18,7 +18,6 @@ import { evaluateModel } from '../lib/eval/metric';
 import { loadRealImages, realCornellDir } from '../lib/eval/real';
 import { resolveModelFolder } from '../lib/export/model_folder';
 import { loadModelFromDir } from '../lib/export/save';
-import '../lib/models/registry'; // registers the workbook's custom layers, which saved models need to load
 import { sharedDir } from '../lib/config/paths';
 import { loadPublishedModel, PUBLISHED_WEIGHTS, publishedWeightsFile, type PublishedModel } from '../lib/published_weights';
 

@@ -8,7 +8,7 @@ import { overlayRgba } from '../lib/export/overlay';
 import { graspReport, modelInputSize, predictGrasps, type Prediction } from '../lib/export/predict';
 import type { MapPredictor } from '../lib/models/predictor';
 // registers grasplab's custom layer classes (PSPNet), which loading its exports needs
-import '../lib/models/registry';
+import '../lib/models/custom_layers';
 import type { Grasp, Image2D } from '../lib/types';
 import { mapToImageData } from './colormap';
 import { configureOrtWeb, ortWebPredictor } from './ort_web';

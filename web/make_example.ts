@@ -9,7 +9,6 @@ import { writeDepthTiff } from '../lib/data/tiff';
 import { saveOnnx } from '../lib/export/onnx';
 import type { WeightFormat } from '../lib/export/quantize';
 import { exportModel, loadModelFromDir } from '../lib/export/save';
-// also registers the custom layer classes loading a trained PSPNet needs
 import { buildModel, inferenceModel } from '../lib/models/registry';
 import type { Image2D } from '../lib/types';
 

@@ -5,7 +5,7 @@ import { showMarkdown } from '../notebook/display';
 import { intervalChart, lineChart, type IntervalPoint, type Series } from '../notebook/figures';
 import { showTable } from '../notebook/table';
 import type { ClaimEntry, ClaimsFile } from './claims';
-import { runLateSlope, validationCurve } from './curves';
+import { validationCurve } from './curves';
 import { parseSource } from './plan';
 import { claimsTable, followUpTable, type DetailsFollowUp } from './table';
 
@@ -24,6 +24,8 @@ interface DetailsSource {
   source: string;
   accuracy: number | null;
   wilson95: [number, number] | null;
+  /** absent in details files written before it existed */
+  late_slope?: { per_1000_images: number; ci95: [number, number] | null; trend: string } | null;
 }
 
 interface DetailsClaim {
@@ -109,7 +111,7 @@ export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } =
       seen.add(run);
       const c = validationCurve(ev.dir, run);
       if (c) curves.push({ name: `${side.label} · ${run}`, x: c.images, y: c.accuracy });
-      const slope = runLateSlope(ev.dir, run);
+      const slope = s.late_slope;
       if (slope) slopes.push({ run, 'points / 1,000 images': slope.per_1000_images, '95% CI': slope.ci95 ? `[${slope.ci95.join(', ')}]` : '', trend: slope.trend });
     }
   }

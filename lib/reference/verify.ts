@@ -1,7 +1,7 @@
 import { verdict as decide } from '../eval/verdict';
 import type { ClaimEntry, ClaimsFile } from './claims';
 import { evaluateClaim } from './claims';
-import type { ReferencePlan } from './plan';
+import type { ClaimPlan, FollowUpPlan, ReferencePlan } from './plan';
 
 /**
  * Recomputes every claim of a claims file from the per-image verdict files beside it and lists each number that
@@ -15,45 +15,40 @@ export function verifyClaims(file: ClaimsFile, plan: ReferencePlan): string[] {
   if (ids !== plan.claims.map((c) => c.id).join(',')) problems.push(`claims ${ids}, expected ${plan.claims.map((c) => c.id).join(',')}`);
   for (const cp of plan.claims) {
     const stored = file.claims.find((c) => c.id === cp.id);
-    if (!stored) continue;
-    if (stored.verdict !== 'pending' && stored.ci95) {
-      const again = decide(stored.ci95, { direction: cp.direction });
-      if (again !== stored.verdict) problems.push(`${cp.id}: verdict '${stored.verdict}' but its interval [${stored.ci95}] gives '${again}'`);
-    }
-    const { entry } = evaluateClaim(cp);
-    for (const key of ['delta_points', 'ci95', 'p_mcnemar', 'verdict', 'seeds'] as const) {
-      if (JSON.stringify(entry[key]) !== JSON.stringify(stored[key])) problems.push(`${cp.id}.${key}: file ${JSON.stringify(stored[key])}, recomputed ${JSON.stringify(entry[key])}`);
-    }
-    for (const side of ['baseline', 'treatment'] as const) {
-      for (const key of ['accuracy_by_seed', 'mean'] as const) {
-        if (JSON.stringify(entry[side][key]) !== JSON.stringify(stored[side][key])) {
-          problems.push(`${cp.id}.${side}.${key}: file ${JSON.stringify(stored[side][key])}, recomputed ${JSON.stringify(entry[side][key])}`);
-        }
-      }
-    }
+    if (stored) problems.push(...entryProblems(cp, stored));
   }
   return problems;
 }
 
 /**
- * Recomputes the follow-up comparisons of a details.json (`follow_ups`) from the verdict files and lists each number
- * that differs, or a follow-up of the plan the file lacks (empty: the file is what its verdicts say).
+ * The same checks for the follow-up comparisons of a details.json (`follow_ups`), plus each follow-up of the plan the
+ * file lacks.
  */
 export function verifyFollowUps(details: { follow_ups?: Partial<ClaimEntry>[] }, plan: ReferencePlan): string[] {
   const problems: string[] = [];
   for (const fp of plan.followUps) {
     const stored = (details.follow_ups ?? []).find((f) => f.id === fp.id);
-    if (!stored) {
-      problems.push(`details.json has no follow-up ${fp.id}`);
-      continue;
-    }
-    const { entry } = evaluateClaim(fp);
-    for (const key of ['delta_points', 'ci95', 'p_mcnemar', 'verdict', 'seeds'] as const) {
-      if (JSON.stringify(entry[key]) !== JSON.stringify(stored[key])) problems.push(`${fp.id}.${key}: file ${JSON.stringify(stored[key])}, recomputed ${JSON.stringify(entry[key])}`);
-    }
-    for (const side of ['baseline', 'treatment'] as const) {
-      if (JSON.stringify(entry[side].accuracy_by_seed) !== JSON.stringify(stored[side]?.accuracy_by_seed)) {
-        problems.push(`${fp.id}.${side}.accuracy_by_seed: file ${JSON.stringify(stored[side]?.accuracy_by_seed)}, recomputed ${JSON.stringify(entry[side].accuracy_by_seed)}`);
+    if (stored) problems.push(...entryProblems(fp, stored));
+    else problems.push(`details.json has no follow-up ${fp.id}`);
+  }
+  return problems;
+}
+
+/** Where a stored claim or follow-up differs from its recomputation, or its verdict from the rule applied to its interval. */
+function entryProblems(plan: ClaimPlan | FollowUpPlan, stored: Partial<ClaimEntry>): string[] {
+  const problems: string[] = [];
+  if (stored.verdict !== 'pending' && stored.ci95) {
+    const again = decide(stored.ci95, { direction: plan.direction });
+    if (again !== stored.verdict) problems.push(`${plan.id}: verdict '${stored.verdict}' but its interval [${stored.ci95}] gives '${again}'`);
+  }
+  const { entry } = evaluateClaim(plan);
+  for (const key of ['delta_points', 'ci95', 'p_mcnemar', 'verdict', 'seeds'] as const) {
+    if (JSON.stringify(entry[key]) !== JSON.stringify(stored[key])) problems.push(`${plan.id}.${key}: file ${JSON.stringify(stored[key])}, recomputed ${JSON.stringify(entry[key])}`);
+  }
+  for (const side of ['baseline', 'treatment'] as const) {
+    for (const key of ['accuracy_by_seed', 'mean'] as const) {
+      if (JSON.stringify(entry[side][key]) !== JSON.stringify(stored[side]?.[key])) {
+        problems.push(`${plan.id}.${side}.${key}: file ${JSON.stringify(stored[side]?.[key])}, recomputed ${JSON.stringify(entry[side][key])}`);
       }
     }
   }
