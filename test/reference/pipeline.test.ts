@@ -135,6 +135,7 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   const tamperedDetails = JSON.parse(JSON.stringify(details));
   tamperedDetails.follow_ups[0].treatment.accuracy_by_seed[0] += 1;
   assert.ok(verifyFollowUps(tamperedDetails, plan).some((p) => p.startsWith('C1-prior.treatment.accuracy_by_seed')));
+  assert.deepEqual(verifyFollowUps({}, plan), ['details.json has no follow-up C1-prior'], 'a details.json without the follow-up is named as such');
   assert.match(followUpTable(detailsFile, 'C1'), /\| C1-prior \(follows C1\) \|/);
   assert.equal(followUpTable(detailsFile, 'C3'), '', 'no follow-up of C3');
 
