@@ -10,44 +10,10 @@ import { parseSource, type ClaimPlan, type FollowUpPlan, type ReferencePlan, typ
 import { runLateSlope } from './curves';
 import { claimsFile, EXPORTS_JSON, referenceDir, referenceRunDir } from './store';
 import { readVerdictFile, type ExportsFile } from './worker';
+import type { ClaimEntry, ClaimSide, ClaimsFile, DetailsClaim, DetailsFile, DetailsFollowUp, DetailsSeedSpread, DetailsSource } from './evidence_files';
 
 /** The bootstrap every claim uses (fixed, so anyone recomputes the same interval from the verdict files). */
 export const CLAIM_BOOTSTRAP = { resamples: 10_000, seed: 20261202 } as const;
-
-export interface ClaimSide {
-  label: string;
-  /** percent on the test split, one per seed (null: that run is not finished) */
-  accuracy_by_seed: (number | null)[];
-  mean: number | null;
-  /** C5 only: bytes of the exported model folder and median batch-1 forward latency */
-  size_bytes?: number | null;
-  latency_ms?: number | null;
-}
-
-/** One entry of claims.json (the shape the evidence issue fixes). */
-export interface ClaimEntry {
-  /** `C1`…`C5`; a follow-up's id (e.g. `C1-prior`) in details.json */
-  id: string;
-  claim: string;
-  report: string;
-  baseline: ClaimSide;
-  treatment: ClaimSide;
-  delta_points: number | null;
-  ci95: [number, number] | null;
-  seeds: number;
-  p_mcnemar: number | null;
-  /** `supported` | `contradicted` | `no effect ≥ 5` | `undecided`, or `pending` while runs are missing */
-  verdict: string;
-  /** only while pending: the verdict sources not yet available */
-  pending?: VerdictSource[];
-}
-
-export interface ClaimsFile {
-  profile: string;
-  commit: string;
-  test_images: number;
-  claims: ClaimEntry[];
-}
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const p3 = (v: number) => Number(v.toPrecision(3));
@@ -126,10 +92,10 @@ export function buildClaims(plan: ReferencePlan, commit: string, testImages: num
  * discordant counts; the variants shown beside a claim (e.g. pixel + pair KD, the teacher, float16) compared with the
  * claim's baseline the same way; Wilson intervals of every accuracy.
  */
-export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
-  const claims = plan.claims.map((cp) => {
+export function buildDetails(plan: ReferencePlan): DetailsFile {
+  const claims = plan.claims.map((cp): DetailsClaim => {
     const { entry, comparison } = evaluateClaim(cp);
-    const beside = (cp.beside ?? []).map((b) => {
+    const beside = (cp.beside ?? []).map((b): DetailsClaim['beside'][number] => {
       const vs = sideVerdicts(b.sources);
       const base = sideVerdicts(cp.baseline.sources.slice(0, b.sources.length));
       const ready = vs.every(Boolean) && base.every(Boolean);
@@ -152,7 +118,7 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
       beside,
     };
   });
-  const followUps = plan.followUps.map((fp) => {
+  const followUps = plan.followUps.map((fp): DetailsFollowUp => {
     const { entry, comparison } = evaluateClaim(fp);
     return {
       ...entry,
@@ -172,7 +138,7 @@ export function buildDetails(plan: ReferencePlan): Record<string, unknown> {
  * Each source's test accuracy with its Wilson 95 % interval (nulls while its run is not finished), and the late slope
  * of its run's validation curve (is it still learning at the end of its budget?).
  */
-function sourceSummaries(sources: VerdictSource[]) {
+function sourceSummaries(sources: VerdictSource[]): DetailsSource[] {
   return sources.map((s) => {
     const v = readVerdictFile(s);
     if (!v) return { source: s, accuracy: null, wilson95: null, late_slope: null };
@@ -181,12 +147,12 @@ function sourceSummaries(sources: VerdictSource[]) {
   });
 }
 
-function spread(c: PairedComparison) {
+function spread(c: PairedComparison): DetailsSeedSpread {
   const s = c.seedSpread;
   return { delta_by_seed: c.treatment.accuracyBySeed.map((t, i) => r2(t - c.baseline.accuracyBySeed[i])), mean: r2(s.mean), std: r2(s.std), t_ci95: s.ci ? [r2(s.ci[0]), r2(s.ci[1])] : null };
 }
 
-export function writeClaims(claims: ClaimsFile, details: Record<string, unknown>): void {
+export function writeClaims(claims: ClaimsFile, details: DetailsFile): void {
   fs.mkdirSync(referenceDir(), { recursive: true });
   writeJsonAtomic(claimsFile(), claims);
   writeJsonAtomic(path.join(referenceDir(), 'details.json'), details);

@@ -4,10 +4,10 @@ import { PROJECT_ROOT } from '../config/paths';
 import { showMarkdown } from '../notebook/display';
 import { intervalChart, lineChart, type IntervalPoint, type Series } from '../notebook/figures';
 import { showTable } from '../notebook/table';
-import type { ClaimEntry, ClaimsFile } from './claims';
+import { readDetails, type ClaimEntry, type ClaimsFile, type DetailsFile, type DetailsSource } from './evidence_files';
 import { validationCurve } from './curves';
 import { parseSource } from './plan';
-import { claimsTable, followUpTable, type DetailsFollowUp } from './table';
+import { claimsTable, followUpTable } from './table';
 
 export { validationCurve } from './curves';
 
@@ -20,26 +20,10 @@ export function committedEvidenceDir(env: NodeJS.ProcessEnv = process.env): stri
   return env.GRASPLAB_REFERENCE_DIR ? path.resolve(env.GRASPLAB_REFERENCE_DIR) : path.join(PROJECT_ROOT, 'results', 'reference');
 }
 
-interface DetailsSource {
-  source: string;
-  accuracy: number | null;
-  wilson95: [number, number] | null;
-  /** absent in details files written before it existed */
-  late_slope?: { per_1000_images: number; ci95: [number, number] | null; trend: string } | null;
-}
-
-interface DetailsClaim {
-  id: string;
-  baseline: DetailsSource[];
-  treatment: DetailsSource[];
-  beside: { label: string; sources: DetailsSource[]; vs_baseline: { delta_points: number; ci95: [number, number]; p_mcnemar: number } | null }[];
-  seed_spread: { mean: number; std: number; delta_by_seed: number[]; t_ci95: [number, number] | null } | null;
-}
-
 export interface Evidence {
   dir: string;
   claims: ClaimsFile;
-  details?: { claims: DetailsClaim[]; follow_ups?: (DetailsFollowUp & { baseline_sources: DetailsSource[]; treatment_sources: DetailsSource[] })[] };
+  details?: DetailsFile;
 }
 
 export function loadEvidence(dir = committedEvidenceDir()): Evidence | undefined {
@@ -49,7 +33,7 @@ export function loadEvidence(dir = committedEvidenceDir()): Evidence | undefined
   return {
     dir,
     claims: JSON.parse(fs.readFileSync(file, 'utf8')) as ClaimsFile,
-    details: fs.existsSync(details) ? (JSON.parse(fs.readFileSync(details, 'utf8')) as Evidence['details']) : undefined,
+    details: readDetails(details),
   };
 }
 

@@ -1,31 +1,4 @@
-import * as fs from 'fs';
-import type { ClaimsFile } from './claims';
-
-interface SeedSpread {
-  mean: number;
-  std: number;
-  delta_by_seed: number[];
-}
-
-interface DetailsClaim {
-  id: string;
-  seed_spread: SeedSpread | null;
-}
-
-/** A follow-up comparison as details.json holds it (buildDetails). */
-export interface DetailsFollowUp {
-  id: string;
-  of: string;
-  why: string;
-  claim: string;
-  baseline: { label: string; mean: number | null; accuracy_by_seed: (number | null)[] };
-  treatment: { label: string; mean: number | null; accuracy_by_seed: (number | null)[] };
-  delta_points: number | null;
-  ci95: [number, number] | null;
-  p_mcnemar: number | null;
-  verdict: string;
-  seed_spread: SeedSpread | null;
-}
+import { readDetails, type ClaimsFile, type DetailsSeedSpread } from './evidence_files';
 
 const pm = (v: number) => (v > 0 ? `+${v.toFixed(1)}` : v.toFixed(1));
 
@@ -72,19 +45,15 @@ export function followUpTable(detailsFile: string | undefined, of?: string): str
 
 const HEAD = ['id', 'claim', 'baseline (test acc.)', 'treatment (test acc.)', 'Δ points [95 % CI]', 'Δ by seed: mean ± std (each)', 'p (McNemar)', 'verdict'];
 
-function readDetails(file?: string): { claims: DetailsClaim[]; follow_ups?: DetailsFollowUp[] } | undefined {
-  return file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
-}
-
 function acc(s: { mean: number | null; accuracy_by_seed: (number | null)[] }): string {
   return s.mean !== null ? `${s.mean.toFixed(1)} %` : `${s.accuracy_by_seed.filter((a) => a !== null).length}/${s.accuracy_by_seed.length} seeds done`;
 }
 
 /** Δ [CI], seed spread, p and verdict cells. */
-function numbers(c: { delta_points: number | null; ci95: [number, number] | null; p_mcnemar: number | null; verdict: string }, spread: SeedSpread | null | undefined): string[] {
+function numbers(c: { delta_points: number | null; ci95: [number, number] | null; p_mcnemar: number | null; verdict: string }, spread: DetailsSeedSpread | null | undefined): string[] {
   return [
     c.delta_points !== null && c.ci95 ? `${pm(c.delta_points)} [${pm(c.ci95[0])}, ${pm(c.ci95[1])}]` : '–',
-    spread ? `${pm(spread.mean)} ± ${spread.std.toFixed(1)} (${spread.delta_by_seed.map(pm).join(', ')})` : '–',
+    !spread ? '–' : spread.delta_by_seed.length === 1 ? `${pm(spread.mean)} (one seed)` : `${pm(spread.mean)} ± ${spread.std.toFixed(1)} (${spread.delta_by_seed.map(pm).join(', ')})`,
     c.p_mcnemar !== null ? String(c.p_mcnemar) : '–',
     `**${c.verdict}**`,
   ];

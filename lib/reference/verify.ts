@@ -1,5 +1,5 @@
 import { verdict as decide } from '../eval/verdict';
-import type { ClaimEntry, ClaimsFile } from './claims';
+import type { ClaimEntry, ClaimsFile } from './evidence_files';
 import { evaluateClaim } from './claims';
 import type { ClaimPlan, FollowUpPlan, ReferencePlan } from './plan';
 
