@@ -117,6 +117,14 @@ export function referencePlan(p: Profile): ReferencePlan {
     add(`pspnet-prior-s${s}`, 'pspnet-prior', s, { name: `pspnet-prior-s${s}`, model: { ...psp, headBias: 'prior' }, seed: s });
     add(`ggcnn-prior-s${s}`, 'ggcnn-prior', s, { name: `ggcnn-prior-s${s}`, model: { name: 'ggcnn', headBias: 'prior' }, seed: s });
   }
+  // pilot follow-up of C3 (registered 2026-12-03): its first seed's two runs at 3× the images, to see where the curves
+  // flatten; the aux run first (the longer one)
+  const pilotSeed = seeds[0];
+  const longEpochs = 3 * p.epochs;
+  add(`pspnet-aux0.4-long-s${pilotSeed}`, 'pspnet-aux', pilotSeed, {
+    name: `pspnet-aux0.4-long-s${pilotSeed}`, model: { ...psp, aux: true }, seed: pilotSeed, auxWeight: 0.4, epochs: longEpochs,
+  });
+  add(`pspnet-long-s${pilotSeed}`, 'pspnet', pilotSeed, { name: `pspnet-long-s${pilotSeed}`, model: psp, seed: pilotSeed, epochs: longEpochs });
   const per = (prefix: string, suffix = '') => seeds.map((s) => `${prefix}-s${s}${suffix}`);
   const stuName = `PSPNet-R${stu.depth}×${stu.widthMultiplier}`;
   const pspName = `PSPNet-R${p.pspnet.depth}×${p.pspnet.widthMultiplier}`;
@@ -182,6 +190,16 @@ export function referencePlan(p: Profile): ReferencePlan {
       direction: 1,
       baseline: { label: 'GG-CNN, prior bias', sources: per('ggcnn-prior') },
       treatment: { label: `${pspName}, prior bias`, sources: per('pspnet-prior') },
+    },
+    {
+      id: 'C3-long',
+      of: 'C3',
+      why: "a pilot at 3× the images on C3's first seed (the seed its effect rests on): where do the curves flatten, and does the aux head's gap persist",
+      claim: "PSPNet's auxiliary head on layer3 (loss = main + 0.4·aux) improves the trained network, after 3× the images (one seed)",
+      report: 'aux weight 0.4 (semseg) improves the replacement network',
+      direction: 1,
+      baseline: { label: `${pspName}, aux weight 0, ${(longEpochs * steps * b).toLocaleString('en-US')} images`, sources: [`pspnet-long-s${pilotSeed}`] },
+      treatment: { label: `${pspName}, aux weight 0.4, ${(longEpochs * steps * b).toLocaleString('en-US')} images`, sources: [`pspnet-aux0.4-long-s${pilotSeed}`] },
     },
   ];
   return { profile: p.name, seeds, runs, claims, followUps };

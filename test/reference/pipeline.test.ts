@@ -135,9 +135,19 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   const tamperedDetails = JSON.parse(JSON.stringify(details));
   tamperedDetails.follow_ups[0].treatment.accuracy_by_seed[0] += 1;
   assert.ok(verifyFollowUps(tamperedDetails, plan).some((p) => p.startsWith('C1-prior.treatment.accuracy_by_seed')));
-  assert.deepEqual(verifyFollowUps({}, plan), ['details.json has no follow-up C1-prior'], 'a details.json without the follow-up is named as such');
+  assert.deepEqual(verifyFollowUps({}, plan), ['details.json has no follow-up C1-prior', 'details.json has no follow-up C3-long'], 'a details.json without the follow-up is named as such');
   assert.match(followUpTable(detailsFile, 'C1'), /\| C1-prior \(follows C1\) \|/);
-  assert.equal(followUpTable(detailsFile, 'C3'), '', 'no follow-up of C3');
+  assert.equal(followUpTable(detailsFile, 'C2'), '', 'no follow-up of C2');
+  // the pilot follow-up of C3: the first seed's two C3 runs at three times the epochs, compared like a claim
+  const pilot = details.follow_ups.find((f: { id: string }) => f.id === 'C3-long');
+  assert.equal(pilot.of, 'C3');
+  assert.equal(pilot.seeds, 1);
+  assert.equal(pilot.verdict, verdict(pilot.ci95, { direction: 1 }));
+  for (const id of ['pspnet-long-s1', 'pspnet-aux0.4-long-s1']) {
+    const run = JSON.parse(fs.readFileSync(path.join(referenceRunDir(id), 'run.json'), 'utf8'));
+    assert.equal(run.epochsDone, 3 * profile.epochs, `${id} trains three times the claims' epochs`);
+  }
+  assert.match(followUpTable(detailsFile, 'C3'), /\| C3-long \(follows C3\) \|.*\(one seed\)/, 'one seed: no spread to show');
 
   // ---- models/ with cards, readable as TF.js layers models
   const shipped = await shipModels(plan, profile);
@@ -187,5 +197,5 @@ test('the runner script trains jobs in worker processes, resumable, and reports 
   assert.ok(readVerdictFile('student-s2'));
   const status = spawnSync(process.execPath, ['--import', 'tsx', script, 'status'], { env: process.env, encoding: 'utf8', cwd: PROJECT_ROOT });
   assert.equal(status.status, 0, status.stderr);
-  assert.match(status.stdout, /done 21 · running 0 · remaining 0/, 'the 17 jobs of the claims and the 4 of the C1 follow-up');
+  assert.match(status.stdout, /done 23 · running 0 · remaining 0/, 'the 17 jobs of the claims, the 4 of the C1 follow-up and the 2 of the C3 pilot');
 });

@@ -12,8 +12,16 @@ test('the reference plan meets the evidence requirements: seeds, test images, eq
   assert.ok(p.seeds.length >= 3 && p.testImages >= 500);
   const train = plan.runs.filter((r) => r.kind !== 'compress');
   const teacher = train.find((r) => r.kind === 'teacher')!;
-  // every compared network sees the same number of training images; batch 2 takes 4× the steps
-  assert.deepEqual([...new Set(train.filter((r) => r !== teacher).map((r) => r.imagesSeen))], [p.epochs * p.batchesPerEpoch * p.batchSize]);
+  // every network a claim compares sees the same number of training images; batch 2 takes 4× the steps
+  const images = (sources: string[]) => sources.map((s) => train.find((r) => r.id === parseSource(s).run)!.imagesSeen);
+  const claimed = plan.claims.flatMap((c) => [...c.baseline.sources, ...c.treatment.sources].filter((s) => !s.includes('@')));
+  assert.deepEqual([...new Set(images(claimed))], [p.epochs * p.batchesPerEpoch * p.batchSize]);
+  // so do the two sides of each follow-up; the C3 pilot at three times the claims' images
+  for (const f of plan.followUps) {
+    assert.deepEqual([...new Set(images([...f.baseline.sources, ...f.treatment.sources]))].length, 1, `${f.id}: equal images on both sides`);
+  }
+  const pilot = plan.followUps.find((f) => f.id === 'C3-long')!;
+  assert.deepEqual(images(pilot.treatment.sources), [3 * p.epochs * p.batchesPerEpoch * p.batchSize]);
   const b2 = train.find((r) => r.kind === 'pspnet-b2')!;
   assert.equal(b2.spec.batchSize, 2);
   assert.equal(b2.spec.batchesPerEpoch! * 2, p.batchesPerEpoch * p.batchSize);
@@ -30,6 +38,9 @@ test('the reference plan meets the evidence requirements: seeds, test images, eq
     assert.equal(c.baseline.sources.length, p.seeds.length);
   }
   assert.deepEqual(plan.claims.map((c) => c.id), ['C1', 'C2', 'C3', 'C4', 'C5']);
+  for (const f of plan.followUps) {
+    for (const s of [...f.baseline.sources, ...f.treatment.sources]) assert.ok(ids.has(parseSource(s).run), `${f.id}: ${s}`);
+  }
   assert.equal(new Set(plan.runs.map((r) => r.id)).size, plan.runs.length);
 });
 
