@@ -58,3 +58,26 @@ export function lateSlope(images: readonly number[], accuracyPercent: readonly n
   const trend = ci && ci[0] > 0 ? 'rising' : ci && ci[1] < 0 ? 'falling' : 'flat';
   return { perThousandImages: fit.slope, ci95: ci, points: fit.n, trend };
 }
+
+/**
+ * Where a learning curve stops rising: the training images at the earliest evaluation from which no tail of the curve
+ * (every later start whose tail keeps at least `minPoints` evaluations, up to the end) has a slope whose t-interval lies
+ * above 0. By default `minPoints` is the late slope's window (the later half), so a curve whose late slope is rising
+ * has no flat point, and a flat one is flat from the middle of its curve or earlier. Undefined when the curve is too
+ * short (fewer than 3 points in the window) or still rising. Descriptive, not a test: shorter tails have wider
+ * intervals, so a smaller `minPoints` declares "flat" earlier from noise alone.
+ */
+export function flatFrom(images: readonly number[], accuracyPercent: readonly number[], minPoints = Math.ceil(images.length / 2)): number | undefined {
+  const n = images.length;
+  if (n !== accuracyPercent.length) throw new ConfigError(`flatFrom: ${n} image counts but ${accuracyPercent.length} accuracies`);
+  if (!Number.isInteger(minPoints) || minPoints < 1) throw new ConfigError(`flatFrom: minPoints must be a positive integer, got ${minPoints}`);
+  if (minPoints < 3 || n < minPoints) return undefined;
+  let from: number | undefined;
+  // walk start points from the end back: the answer is the earliest start of an unbroken run of non-rising tails
+  for (let i = n - minPoints; i >= 0; i--) {
+    const ci = linearSlope(images.slice(i).map((v) => v / 1000), accuracyPercent.slice(i)).ci;
+    if (ci && ci[0] > 0) break;
+    from = i;
+  }
+  return from === undefined ? undefined : images[from];
+}

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { lateSlope, type LateSlope } from '../eval/curve_slope';
+import { flatFrom, lateSlope, type LateSlope } from '../eval/curve_slope';
 
 /**
  * A reference run's validation accuracy (%) against training images seen, from `<dir>/runs/<run>/run.json`
@@ -15,11 +15,20 @@ export function validationCurve(dir: string, run: string): { images: number[]; a
   return { images: h.map((e) => e.step * batch), accuracy: h.map((e) => 100 * e.val!.accuracy) };
 }
 
-/** Whether a run's validation curve was still rising at its end (lib/eval/curve_slope), rounded for the files. */
-export function runLateSlope(dir: string, run: string): { per_1000_images: number; ci95: [number, number] | null; points: number; trend: LateSlope['trend'] } | null {
+/**
+ * Whether a run's validation curve was still rising at its end, and from how many training images on it was not
+ * (lib/eval/curve_slope: `flatFrom` over tails of at least half the curve; null while rising), rounded for the files.
+ */
+export function runLateSlope(dir: string, run: string): { per_1000_images: number; ci95: [number, number] | null; points: number; trend: LateSlope['trend']; flat_from_images: number | null } | null {
   const c = validationCurve(dir, run);
   const s = c && lateSlope(c.images, c.accuracy);
   if (!s) return null;
   const r2 = (v: number) => Math.round(v * 100) / 100;
-  return { per_1000_images: r2(s.perThousandImages), ci95: s.ci95 ? [r2(s.ci95[0]), r2(s.ci95[1])] : null, points: s.points, trend: s.trend };
+  return {
+    per_1000_images: r2(s.perThousandImages),
+    ci95: s.ci95 ? [r2(s.ci95[0]), r2(s.ci95[1])] : null,
+    points: s.points,
+    trend: s.trend,
+    flat_from_images: flatFrom(c.images, c.accuracy) ?? null,
+  };
 }

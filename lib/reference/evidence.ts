@@ -96,11 +96,19 @@ export function showClaimEvidence(id: ClaimEntry['id'], opts: { dir?: string } =
       const c = validationCurve(ev.dir, run);
       if (c) curves.push({ name: `${side.label} · ${run}`, x: c.images, y: c.accuracy });
       const slope = s.late_slope;
-      if (slope) slopes.push({ run, 'points / 1,000 images': slope.per_1000_images, '95% CI': slope.ci95 ? `[${slope.ci95.join(', ')}]` : '', trend: slope.trend });
+      if (slope) {
+        slopes.push({
+          run,
+          'points / 1,000 images': slope.per_1000_images,
+          '95% CI': slope.ci95 ? `[${slope.ci95.join(', ')}]` : '',
+          trend: slope.trend,
+          'flat from (images)': slope.flat_from_images ? slope.flat_from_images.toLocaleString('en-US') : slope.flat_from_images === null ? 'not yet' : '',
+        });
+      }
     }
   }
   if (curves.length) lineChart(curves, { title: `${id}: validation accuracy of the reference runs`, xTitle: 'training images seen', yTitle: 'validation accuracy %' });
-  if (slopes.length) showTable(slopes, { caption: `${id}: still learning at the end? Slope of validation accuracy over the second half of each curve (rising: the interval is above 0)`, digits: 2 });
+  if (slopes.length) showTable(slopes, { caption: `${id}: still learning at the end? Slope of validation accuracy over the second half of each curve (rising: the interval is above 0); flat from: the earliest point after which no tail of at least half the curve rises`, digits: 2 });
   const points: IntervalPoint[] = sides.flatMap((side) =>
     side.sources
       .filter((s) => s.accuracy !== null && s.wilson95)

@@ -48,6 +48,8 @@ export interface DetailsLateSlope {
   ci95: [number, number] | null;
   points: number;
   trend: string;
+  /** training images from which no tail of at least half the curve rises (null while rising; absent in older files) */
+  flat_from_images?: number | null;
 }
 
 /** One verdict source (a run, or a run's export) with its test accuracy; nulls while the run is not finished. */

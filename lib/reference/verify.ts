@@ -1,7 +1,8 @@
 import { verdict as decide } from '../eval/verdict';
-import type { ClaimEntry, ClaimsFile } from './evidence_files';
+import type { ClaimEntry, ClaimsFile, DetailsFile, DetailsSource } from './evidence_files';
 import { evaluateClaim } from './claims';
-import type { ClaimPlan, FollowUpPlan, ReferencePlan } from './plan';
+import { runLateSlope } from './curves';
+import { parseSource, type ClaimPlan, type FollowUpPlan, type ReferencePlan } from './plan';
 
 /**
  * Recomputes every claim of a claims file from the per-image verdict files beside it and lists each number that
@@ -30,6 +31,24 @@ export function verifyFollowUps(details: { follow_ups?: Partial<ClaimEntry>[] },
     const stored = (details.follow_ups ?? []).find((f) => f.id === fp.id);
     if (stored) problems.push(...entryProblems(fp, stored));
     else problems.push(`details.json has no follow-up ${fp.id}`);
+  }
+  return problems;
+}
+
+/**
+ * The late slopes (and flat points) details.json holds for every finished source recompute from the runs' run.json
+ * under `dir` (a results/reference folder): README and the notebooks quote them.
+ */
+export function verifyLateSlopes(details: Pick<DetailsFile, 'claims' | 'follow_ups'>, dir: string): string[] {
+  const sources: DetailsSource[] = [
+    ...details.claims.flatMap((c) => [...c.baseline, ...c.treatment, ...c.beside.flatMap((b) => b.sources)]),
+    ...(details.follow_ups ?? []).flatMap((f) => [...f.baseline_sources, ...f.treatment_sources]),
+  ];
+  const problems: string[] = [];
+  for (const s of sources) {
+    if (s.accuracy === null) continue;
+    const again = runLateSlope(dir, parseSource(s.source).run);
+    if (JSON.stringify(again) !== JSON.stringify(s.late_slope)) problems.push(`${s.source}.late_slope: file ${JSON.stringify(s.late_slope)}, recomputed ${JSON.stringify(again)}`);
   }
   return problems;
 }

@@ -5,7 +5,7 @@ import { mcnemarExact } from '../../lib/eval/mcnemar';
 import { pairedBootstrap, quantileSorted } from '../../lib/eval/paired_bootstrap';
 import { comparePaired } from '../../lib/eval/paired_comparison';
 import { seedSummary } from '../../lib/eval/seed_stats';
-import { lateSlope, linearSlope } from '../../lib/eval/curve_slope';
+import { flatFrom, lateSlope, linearSlope } from '../../lib/eval/curve_slope';
 import { verdict } from '../../lib/eval/verdict';
 import { wilsonInterval } from '../../lib/eval/wilson';
 import { ConfigError, ShapeError } from '../../lib/errors';
@@ -204,4 +204,32 @@ test('the late slope of a learning curve fits its second half, per 1,000 images,
   close(rising.perThousandImages, 15.625, 1e-9, '5 points per 320 images');
   assert.equal(lateSlope(images, [70, 70, 70, 70, 70, 60, 55, 50, 45, 40])!.trend, 'falling');
   assert.equal(lateSlope(images.slice(0, 3), [1, 2, 3]), undefined, 'too short to say');
+});
+
+test('flatFrom finds where a learning curve stops rising: no later tail has a slope interval above 0', () => {
+  const images = Array.from({ length: 30 }, (_, i) => 320 * (i + 1));
+  // saturating curve 70·(1 − e^(−images/1500)) with a fixed ±2-point wiggle: steep until ~4,500 images, then flat
+  const wiggle = (i: number) => [2, -1, 0, -2, 1][i % 5];
+  const acc = images.map((v, i) => 70 * (1 - Math.exp(-v / 1500)) + wiggle(i));
+  const at = flatFrom(images, acc)!;
+  assert.ok(at >= 2000 && at <= 6000, `flat from ${at} images`);
+  // the definition: every tail of at least half the curve from there on is not rising, the tail one evaluation earlier is
+  const k = images.indexOf(at);
+  for (let i = k; i <= images.length - 15; i++) {
+    const ci = linearSlope(images.slice(i).map((v) => v / 1000), acc.slice(i)).ci!;
+    assert.ok(ci[0] <= 0, `tail from ${images[i]} not rising`);
+  }
+  assert.ok(linearSlope(images.slice(k - 1).map((v) => v / 1000), acc.slice(k - 1)).ci![0] > 0, 'the tail one earlier rises');
+  assert.equal(lateSlope(images, acc)!.trend, 'flat', 'consistent with the late slope');
+  // a curve rising to its end never flattens (its late slope rises too); a flat one is flat from its first evaluation
+  const rising = images.map((v, i) => v / 100 + wiggle(i));
+  assert.equal(flatFrom(images, rising), undefined);
+  assert.equal(lateSlope(images, rising)!.trend, 'rising');
+  assert.equal(flatFrom(images, images.map((_, i) => 50 + wiggle(i))), images[0]);
+  // a curve that flattens only in its last quarter: not flat over its later half, flat with a shorter window
+  const late = images.map((v, i) => Math.min(v, 7680) / 100 + wiggle(i));
+  assert.equal(flatFrom(images, late), undefined);
+  assert.ok(flatFrom(images, late, 6)! >= 7000, 'a 6-point window sees the late plateau');
+  assert.equal(flatFrom(images.slice(0, 4), [1, 2, 3, 4]), undefined, 'too short to say');
+  assert.throws(() => flatFrom(images, acc, 0), ConfigError);
 });

@@ -6,7 +6,7 @@ import { main as cli } from '../../lib/cli';
 import { PROFILES, type ProfileName } from '../../lib/config/profiles';
 import { readClaims } from '../../lib/reference/claims';
 import { referencePlan } from '../../lib/reference/plan';
-import { verifyClaims, verifyFollowUps } from '../../lib/reference/verify';
+import { verifyClaims, verifyFollowUps, verifyLateSlopes } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { withEnv } from './env';
 
@@ -29,6 +29,8 @@ export async function checkClaimsFile(resultsDir: string, opts: { seeds?: string
     // the follow-up comparisons beside the claims (details.json) recompute from the same verdict files
     const details = JSON.parse(fs.readFileSync(path.join(resultsDir, 'reference', 'details.json'), 'utf8'));
     assert.deepEqual(verifyFollowUps(details, plan), []);
+    // and so do the late slopes of every finished run's validation curve
+    assert.deepEqual(verifyLateSlopes(details, path.join(resultsDir, 'reference')), []);
     if (!opts.strict) return;
     assert.ok(claims.test_images >= 500, 'at least 500 test images');
     for (const c of claims.claims) {

@@ -14,7 +14,7 @@ import { runPlan } from '../../lib/reference/runner';
 import { shipModels } from '../../lib/reference/ship';
 import { planStatus, referenceRunDir, verdictFile } from '../../lib/reference/store';
 import { claimsTable, followUpTable } from '../../lib/reference/table';
-import { verifyClaims, verifyFollowUps } from '../../lib/reference/verify';
+import { verifyClaims, verifyFollowUps, verifyLateSlopes } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
 import { verdict } from '../../lib/eval/verdict';
 import { checkClaimsFile, checkShippedModel } from '../helpers/reference_checks';
@@ -135,6 +135,10 @@ test('reference pipeline on the smoke profile: partial claims are pending, compl
   const tamperedDetails = JSON.parse(JSON.stringify(details));
   tamperedDetails.follow_ups[0].treatment.accuracy_by_seed[0] += 1;
   assert.ok(verifyFollowUps(tamperedDetails, plan).some((p) => p.startsWith('C1-prior.treatment.accuracy_by_seed')));
+  // the late slopes it quotes recompute from the runs' curves; an edited one is named
+  assert.deepEqual(verifyLateSlopes(details, path.join(tmp, 'results', 'reference')), []);
+  tamperedDetails.claims[2].treatment[0].late_slope = { per_1000_images: 5, ci95: [1, 9], points: 4, trend: 'rising', flat_from_images: null };
+  assert.deepEqual(verifyLateSlopes(tamperedDetails, path.join(tmp, 'results', 'reference')).map((p) => p.split(':')[0]), [`${tamperedDetails.claims[2].treatment[0].source}.late_slope`]);
   assert.deepEqual(verifyFollowUps({}, plan), ['details.json has no follow-up C1-prior', 'details.json has no follow-up C3-long'], 'a details.json without the follow-up is named as such');
   assert.match(followUpTable(detailsFile, 'C1'), /\| C1-prior \(follows C1\) \|/);
   assert.equal(followUpTable(detailsFile, 'C2'), '', 'no follow-up of C2');
