@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { flatFrom, lateSlope, type LateSlope } from '../eval/curve_slope';
+import { flatFrom, lateSlope } from '../eval/curve_slope';
+import type { DetailsLateSlope } from './evidence_files';
 
 /**
  * A reference run's validation accuracy (%) against training images seen, from `<dir>/runs/<run>/run.json`
@@ -19,7 +20,7 @@ export function validationCurve(dir: string, run: string): { images: number[]; a
  * Whether a run's validation curve was still rising at its end, and from how many training images on it was not
  * (lib/eval/curve_slope: `flatFrom` over tails of at least half the curve; null while rising), rounded for the files.
  */
-export function runLateSlope(dir: string, run: string): { per_1000_images: number; ci95: [number, number] | null; points: number; trend: LateSlope['trend']; flat_from_images: number | null } | null {
+export function runLateSlope(dir: string, run: string): DetailsLateSlope | null {
   const c = validationCurve(dir, run);
   const s = c && lateSlope(c.images, c.accuracy);
   if (!s) return null;

@@ -47,7 +47,7 @@ export interface DetailsLateSlope {
   per_1000_images: number;
   ci95: [number, number] | null;
   points: number;
-  trend: string;
+  trend: 'rising' | 'flat' | 'falling';
   /** training images from which no tail of at least half the curve rises (null while rising; absent in older files) */
   flat_from_images?: number | null;
 }
