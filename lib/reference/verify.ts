@@ -25,7 +25,7 @@ export function verifyClaims(file: ClaimsFile, plan: ReferencePlan): string[] {
  * The same checks for the follow-up comparisons of a details.json (`follow_ups`), plus each follow-up of the plan the
  * file lacks.
  */
-export function verifyFollowUps(details: { follow_ups?: Partial<ClaimEntry>[] }, plan: ReferencePlan): string[] {
+export function verifyFollowUps(details: Pick<DetailsFile, 'follow_ups'>, plan: ReferencePlan): string[] {
   const problems: string[] = [];
   for (const fp of plan.followUps) {
     const stored = (details.follow_ups ?? []).find((f) => f.id === fp.id);

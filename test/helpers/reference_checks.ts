@@ -5,6 +5,7 @@ import * as path from 'path';
 import { main as cli } from '../../lib/cli';
 import { PROFILES, type ProfileName } from '../../lib/config/profiles';
 import { readClaims } from '../../lib/reference/claims';
+import { readDetails } from '../../lib/reference/evidence_files';
 import { referencePlan } from '../../lib/reference/plan';
 import { verifyClaims, verifyFollowUps, verifyLateSlopes } from '../../lib/reference/verify';
 import { readVerdictFile } from '../../lib/reference/worker';
@@ -27,7 +28,8 @@ export async function checkClaimsFile(resultsDir: string, opts: { seeds?: string
     const plan = referencePlan({ ...profile, seeds });
     assert.deepEqual(verifyClaims(claims, plan), []);
     // the follow-up comparisons beside the claims (details.json) recompute from the same verdict files
-    const details = JSON.parse(fs.readFileSync(path.join(resultsDir, 'reference', 'details.json'), 'utf8'));
+    const details = readDetails(path.join(resultsDir, 'reference', 'details.json'));
+    assert.ok(details, 'details.json beside claims.json');
     assert.deepEqual(verifyFollowUps(details, plan), []);
     // and so do the late slopes of every finished run's validation curve
     assert.deepEqual(verifyLateSlopes(details, path.join(resultsDir, 'reference')), []);
